@@ -1,0 +1,332 @@
+"""Output schemas of the read API, one list shape and one detail shape per kind, and the query
+schemas that document the filters each endpoint accepts."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+Format = Literal["json", "csv", "geojson"]
+TabularFormat = Literal["json", "csv"]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ProvenanceOut(Schema):
+    source_name: str
+    source_url: str
+    licence: str
+    licence_verified: bool
+    retrieved_on: datetime.date | None
+    editorial_note: str
+
+
+class TermOut(Schema):
+    code: str
+    label: str
+
+
+class NbsTypeRef(Schema):
+    slug: str
+    label: str
+
+
+class CityRef(Schema):
+    slug: str
+    name: str
+    country_code: str
+
+
+class CaseRef(Schema):
+    slug: str
+    title: str
+
+
+class InstrumentRef(Schema):
+    slug: str
+    name: str
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+class SearchHitOut(Schema):
+    kind: str
+    id: int
+    slug: str
+    title: str
+    url: str
+    snippet: str
+    subtitle: str
+    country_code: str
+    city: str
+    latitude: float | None
+    longitude: float | None
+
+
+class FacetCountOut(Schema):
+    value: str
+    label: str
+    count: int
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[SearchHitOut]
+    facets: dict[str, list[FacetCountOut]]
+
+
+class PageQuery(Schema):
+    q: str = Field("", description="Free text, up to 500 characters, any of the five languages")
+    page: int = Field(1, description="Page number, from 1")
+    page_size: int | None = Field(None, description="Items per page (default 20, at most 200)")
+
+
+class SearchQuery(PageQuery):
+    kind: list[str] = Field([], description="case, nbs_type, instrument, resource, city")
+    challenge: list[str] = Field([], description="Challenge codes")
+    nbs_type: list[str] = Field([], description="NBS type slugs")
+    country: list[str] = Field([], description="ISO 3166-1 alpha-2 codes")
+    macro_region: list[str] = Field([], description="EU, EUROPE, CELAC, OTHER")
+    city: list[str] = Field([], description="City slugs")
+    category: list[str] = Field([], description="Instrument categories")
+    level: list[str] = Field([], description="Governance levels")
+    year: list[int] = Field([], description="Years (case start, instrument adoption, resource)")
+    language: list[str] = Field([], description="Resource language codes")
+    format: Format = Field("json", description="json, csv (all matches) or geojson (located)")
+    facets: bool = Field(True, description="false skips the facet counts (faster)")
+
+
+class CaseQuery(PageQuery):
+    challenge: list[str] = []
+    nbs_type: list[str] = []
+    country: list[str] = []
+    macro_region: list[str] = []
+    city: list[str] = []
+    year: list[int] = Field([], description="Start year")
+    format: Format = "json"
+
+
+class NbsTypeQuery(PageQuery):
+    challenge: list[str] = []
+    format: TabularFormat = "json"
+
+
+class InstrumentQuery(PageQuery):
+    challenge: list[str] = []
+    nbs_type: list[str] = []
+    country: list[str] = []
+    city: list[str] = []
+    category: list[str] = []
+    level: list[str] = []
+    year: list[int] = Field([], description="Year adopted")
+    format: TabularFormat = "json"
+
+
+class ResourceQuery(PageQuery):
+    challenge: list[str] = Field([], description="Challenge codes among the resource's topics")
+    nbs_type: list[str] = []
+    city: list[str] = []
+    year: list[int] = []
+    language: list[str] = []
+    format: TabularFormat = "json"
+
+
+class CityQuery(PageQuery):
+    country: list[str] = []
+    macro_region: list[str] = []
+    format: Format = "json"
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+class CaseOut(Schema):
+    slug: str
+    title: str
+    title_original: str
+    city: CityRef | None
+    country_code: str
+    latitude: float | None
+    longitude: float | None
+    nbs_types: list[NbsTypeRef]
+    challenges: list[TermOut]
+    case_status: str
+    start_year: int | None
+    url: str
+
+
+class CaseDetailOut(CaseOut):
+    summary: str
+    location_precision: str
+    end_year: int | None
+    area_m2: float | None
+    cost: str | None
+    cost_currency: str
+    funding_sources: str
+    governance: str
+    actors: str
+    participation: str
+    outcomes: str
+    lessons: str
+    scores: dict[str, Any]
+    links: list[Any]
+    classification_editorial: bool
+    instruments: list[InstrumentRef]
+    provenance: ProvenanceOut
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[CaseOut]
+
+
+# --- NBS types --------------------------------------------------------------------------------
+
+
+class ParameterOut(Schema):
+    name: str
+    value: float
+    unit: str
+    source: str
+    source_url: str
+    note: str
+
+
+class NbsTypeOut(Schema):
+    slug: str
+    label: str
+    labels: dict[str, str]
+    ec_type: int
+    scales: list[Any]
+    challenges: list[TermOut]
+    url: str
+
+
+class NbsTypeDetailOut(NbsTypeOut):
+    description: str
+    ecosystem_services: list[TermOut]
+    cost_min: str | None
+    cost_max: str | None
+    cost_currency: str
+    cost_unit: str
+    cost_year: int | None
+    cost_source: str
+    cost_source_url: str
+    maintenance: str
+    parameters: list[ParameterOut]
+    provenance: ProvenanceOut
+
+
+class NbsTypePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[NbsTypeOut]
+
+
+# --- instruments ------------------------------------------------------------------------------
+
+
+class InstrumentOut(Schema):
+    slug: str
+    name: str
+    name_original: str
+    category: str
+    governance_level: str
+    country_code: str
+    year_adopted: int | None
+    challenges: list[TermOut]
+    nbs_types: list[NbsTypeRef]
+    cities: list[CityRef]
+    url: str
+
+
+class InstrumentDetailOut(InstrumentOut):
+    description: str
+    actors: str
+    success_factors: str
+    lessons: str
+    cases: list[CaseRef]
+    provenance: ProvenanceOut
+
+
+class InstrumentPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[InstrumentOut]
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+class ResourceOut(Schema):
+    slug: str
+    title: str
+    resource_type: str
+    language: str
+    authors: str
+    year: int | None
+    link: str
+    nbs_types: list[NbsTypeRef]
+    cities: list[CityRef]
+    url: str
+
+
+class ResourceDetailOut(ResourceOut):
+    description: str
+    topics: list[TermOut]
+    file_url: str
+    file_name: str
+    file_size: int | None
+    provenance: ProvenanceOut
+
+
+class ResourcePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ResourceOut]
+
+
+# --- cities -----------------------------------------------------------------------------------
+
+
+class CityOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    country: str
+    country_code: str
+    macro_region: str
+    latitude: float | None
+    longitude: float | None
+    population: int | None
+    programmes: list[Any]
+    case_count: int
+    url: str
+
+
+class CityDetailOut(CityOut):
+    aliases: str
+    website: str
+    geonameid: int | None
+    population_source: str
+    cases: list[CaseRef]
+    provenance: ProvenanceOut
+
+
+class CityPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[CityOut]

@@ -1,0 +1,221 @@
+"""Objects fetched by the selectors → the dicts of the output schemas (no query of their own:
+everything they read is prefetched)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import get_language
+
+from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
+from cityweave.catalogue.tabular import page_url
+from cityweave.cities.models import City
+from cityweave.core.models import LANGUAGE_CODES, Provenance, TaxonomyTerm
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def provenance(obj: Provenance) -> dict[str, Any]:
+    return {
+        "source_name": obj.source_name,
+        "source_url": obj.source_url,
+        "licence": obj.licence,
+        "licence_verified": obj.licence_verified,
+        "retrieved_on": obj.retrieved_on,
+        "editorial_note": obj.editorial_note,
+    }
+
+
+def terms(items: Any) -> list[dict[str, str]]:
+    language = get_language()
+    return [{"code": t.code, "label": t.label_in(language)} for t in items.all()]
+
+
+def nbs_refs(items: Any) -> list[dict[str, str]]:
+    language = get_language()
+    return [{"slug": t.slug, "label": t.label_in(language)} for t in items.all()]
+
+
+def city_ref(city: City | None) -> dict[str, str] | None:
+    if city is None:
+        return None
+    return {"slug": city.slug, "name": city.name, "country_code": city.country_code}
+
+
+def city_refs(items: Any) -> list[dict[str, str]]:
+    return [{"slug": c.slug, "name": c.name, "country_code": c.country_code} for c in items.all()]
+
+
+def case_item(case: Case) -> dict[str, Any]:
+    return {
+        "slug": case.slug,
+        "title": case.title_en,
+        "title_original": case.title_original,
+        "city": city_ref(case.city),
+        "country_code": case.city.country_code if case.city else "",
+        "latitude": case.latitude,
+        "longitude": case.longitude,
+        "nbs_types": nbs_refs(case.nbs_types),
+        "challenges": terms(case.challenges),
+        "case_status": case.case_status,
+        "start_year": case.start_year,
+        "url": page_url(case),
+    }
+
+
+def case_detail(case: Case) -> dict[str, Any]:
+    return {
+        **case_item(case),
+        "summary": case.summary,
+        "location_precision": case.location_precision,
+        "end_year": case.end_year,
+        "area_m2": case.area_m2,
+        "cost": _decimal(case.cost),
+        "cost_currency": case.cost_currency,
+        "funding_sources": case.funding_sources,
+        "governance": case.governance,
+        "actors": case.actors,
+        "participation": case.participation,
+        "outcomes": case.outcomes,
+        "lessons": case.lessons,
+        "scores": case.scores if isinstance(case.scores, dict) else {},
+        "links": case.links if isinstance(case.links, list) else [],
+        "classification_editorial": case.classification_editorial,
+        "instruments": [{"slug": i.slug, "name": i.name} for i in case.instruments.all()],
+        "provenance": provenance(case),
+    }
+
+
+def nbs_type_item(nbs_type: NbsType) -> dict[str, Any]:
+    return {
+        "slug": nbs_type.slug,
+        "label": nbs_type.label_in(get_language()),
+        "labels": {
+            code: getattr(nbs_type, f"label_{code}")
+            for code in LANGUAGE_CODES
+            if getattr(nbs_type, f"label_{code}")
+        },
+        "ec_type": nbs_type.ec_type,
+        "scales": nbs_type.scales if isinstance(nbs_type.scales, list) else [],
+        "challenges": terms(nbs_type.challenges),
+        "url": page_url(nbs_type),
+    }
+
+
+def nbs_type_detail(nbs_type: NbsType) -> dict[str, Any]:
+    return {
+        **nbs_type_item(nbs_type),
+        "description": nbs_type.description,
+        "ecosystem_services": terms(nbs_type.ecosystem_services),
+        "cost_min": _decimal(nbs_type.cost_min),
+        "cost_max": _decimal(nbs_type.cost_max),
+        "cost_currency": nbs_type.cost_currency,
+        "cost_unit": nbs_type.cost_unit,
+        "cost_year": nbs_type.cost_year,
+        "cost_source": nbs_type.cost_source,
+        "cost_source_url": nbs_type.cost_source_url,
+        "maintenance": nbs_type.maintenance,
+        "parameters": [
+            {
+                "name": p.name,
+                "value": p.value,
+                "unit": p.unit,
+                "source": p.source,
+                "source_url": p.source_url,
+                "note": p.note,
+            }
+            for p in nbs_type.parameters.all()
+        ],
+        "provenance": provenance(nbs_type),
+    }
+
+
+def instrument_item(instrument: Instrument) -> dict[str, Any]:
+    return {
+        "slug": instrument.slug,
+        "name": instrument.name,
+        "name_original": instrument.name_original,
+        "category": instrument.category,
+        "governance_level": instrument.governance_level,
+        "country_code": instrument.country_code,
+        "year_adopted": instrument.year_adopted,
+        "challenges": terms(instrument.challenges),
+        "nbs_types": nbs_refs(instrument.nbs_types),
+        "cities": city_refs(instrument.cities),
+        "url": page_url(instrument),
+    }
+
+
+def instrument_detail(instrument: Instrument) -> dict[str, Any]:
+    return {
+        **instrument_item(instrument),
+        "description": instrument.description,
+        "actors": instrument.actors,
+        "success_factors": instrument.success_factors,
+        "lessons": instrument.lessons,
+        "cases": [{"slug": c.slug, "title": c.title_en} for c in instrument.cases.all()],
+        "provenance": provenance(instrument),
+    }
+
+
+def resource_item(resource: Resource) -> dict[str, Any]:
+    return {
+        "slug": resource.slug,
+        "title": resource.title,
+        "resource_type": resource.resource_type,
+        "language": resource.language,
+        "authors": resource.authors,
+        "year": resource.year,
+        "link": resource.url,
+        "nbs_types": nbs_refs(resource.nbs_types),
+        "cities": city_refs(resource.cities),
+        "url": page_url(resource),
+    }
+
+
+def resource_detail(resource: Resource) -> dict[str, Any]:
+    return {
+        **resource_item(resource),
+        "description": resource.description,
+        "topics": [
+            {"code": t.code, "label": t.label_in(get_language())}
+            for t in resource.topics.all()
+            if isinstance(t, TaxonomyTerm)
+        ],
+        "file_url": resource.file.url if resource.file else "",
+        "file_name": resource.file_name,
+        "file_size": resource.file_size,
+        "provenance": provenance(resource),
+    }
+
+
+def city_item(city: City) -> dict[str, Any]:
+    return {
+        "slug": city.slug,
+        "name": city.name,
+        "kind": city.kind,
+        "country": city.country,
+        "country_code": city.country_code,
+        "macro_region": city.macro_region,
+        "latitude": city.latitude,
+        "longitude": city.longitude,
+        "population": city.population,
+        "programmes": city.programmes if isinstance(city.programmes, list) else [],
+        "case_count": getattr(city, "case_count", 0),
+        "url": page_url(city),
+    }
+
+
+def city_detail(city: City) -> dict[str, Any]:
+    return {
+        **city_item(city),
+        "aliases": city.aliases,
+        "website": city.website,
+        "geonameid": city.geonameid,
+        "population_source": city.population_source,
+        "cases": [{"slug": c.slug, "title": c.title_en} for c in city.cases.all()],
+        "provenance": provenance(city),
+    }
