@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cityweave.catalogue.models import (
@@ -236,3 +236,13 @@ def resource_list(*, user: Any = None, params: SearchParams | None = None) -> Qu
 
 def resource_get(*, slug: str, user: Any = None) -> Resource:
     return resource_queryset(user=user).get(slug=slug)
+
+
+def nbs_types_by_use(*, limit: int = 8) -> list[NbsType]:
+    """The published NBS types with the most published cases (``case_count``), most used first."""
+    return list(
+        NbsType.objects.filter(status="published")
+        .annotate(case_count=Count("cases", filter=Q(cases__status="published")))
+        .filter(case_count__gt=0)
+        .order_by("-case_count", "label_en")[:limit]
+    )

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cityweave.web.context.site",
             ],
         },
     },
@@ -143,6 +144,11 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The map draws country outlines shipped with CityWeave, so it works offline. A tile server
+# (e.g. "https://tile.example.org/{z}/{x}/{y}.png") adds a basemap on top; give its attribution.
+MAP_TILES_URL = os.environ.get("CITYWEAVE_MAP_TILES_URL", "")
+MAP_TILES_ATTRIBUTION = os.environ.get("CITYWEAVE_MAP_TILES_ATTRIBUTION", "")
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

@@ -1,8 +1,25 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cityweave.web import views
+from cityweave.web import editing, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("map/", views.search_map, name="map"),
+    path("cases/<slug:slug>/", views.case_detail, name="case_detail"),
+    path("nbs-types/<slug:slug>/", views.nbs_type_detail, name="nbs_type_detail"),
+    path("instruments/<slug:slug>/", views.instrument_detail, name="instrument_detail"),
+    path("library/<slug:slug>/", views.resource_detail, name="resource_detail"),
+    path("library/<slug:slug>/upload/", editing.resource_upload, name="resource_upload"),
+    path("cities/<slug:slug>/", views.city_detail, name="city_detail"),
+    path("edit/<str:kind>/new/", editing.item_edit, name="item_create"),
+    path("edit/<str:kind>/<slug:slug>/", editing.item_edit, name="item_edit"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="web/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

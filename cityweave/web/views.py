@@ -1,6 +1,184 @@
-from django.http import HttpRequest, HttpResponse
+"""The hub's pages: home, search with facets, map, and a page per item.
+
+Views stay thin: parse the request, call a selector (or the search), render. The search page
+answers htmx requests with the fragment that holds the facets and the results only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_htmx.middleware import HtmxDetails
+
+from cityweave.catalogue import selectors as catalogue
+from cityweave.catalogue.services.editing import can_edit
+from cityweave.cities import selectors as cities
+from cityweave.core.search import (
+    InvalidSearchParams,
+    SearchParams,
+    parse_search_params,
+    run_search,
+)
+from cityweave.core.search.labels import KIND_LABELS
+from cityweave.core.selectors import item_links
+from cityweave.web.facets import active_chips, facet_groups, page_query
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+KIND_ORDER = ("case", "nbs_type", "instrument", "resource", "city")
+KIND_PLURALS = {
+    "case": gettext_lazy("Cases"),
+    "nbs_type": gettext_lazy("NBS types"),
+    "instrument": gettext_lazy("Instruments"),
+    "resource": gettext_lazy("Library resources"),
+    "city": gettext_lazy("Cities"),
+}
+
+
+def _map_settings() -> dict[str, Any]:
+    """What the map script needs: the optional tile server and its texts in this language."""
+    return {
+        "tiles_url": settings.MAP_TILES_URL,
+        "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+        "texts": {
+            "kinds": {kind: str(label) for kind, label in KIND_LABELS.items()},
+            # Translators: %(count)s is a number of items shown on the map.
+            "located": _("%(count)s located items on the map"),
+            "none": _("No item of this search has a location."),
+            "failed": _("The map could not load its items. Reload the page to try again."),
+            "approximate": _("Location: the city centre (approximate)"),
+            "basemap": _("Country outlines: Natural Earth (public domain)"),
+        },
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    overview = run_search(SearchParams(page_size=1))
+    kind_counts = {facet.value: facet.count for facet in overview.facets.get("kind", [])}
+    return render(
+        request,
+        "web/home.html",
+        {
+            "kinds": [
+                {"value": kind, "label": KIND_PLURALS[kind], "count": kind_counts.get(kind, 0)}
+                for kind in KIND_ORDER
+            ],
+            "challenges": overview.facets.get("challenge", []),
+            "nbs_types": catalogue.nbs_types_by_use(limit=8),
+            "map": _map_settings(),
+        },
+    )
+
+
+def _search_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
+    try:
+        params = parse_search_params(request.GET)
+    except InvalidSearchParams as error:
+        return {"error": error.message, "params": SearchParams()}, 400
+    result = run_search(params)
+    groups = facet_groups(result, params)
+    pages = max(1, -(-result.count // params.page_size))
+    return {
+        "params": params,
+        "result": result,
+        "groups": groups,
+        "chips": active_chips(request.GET, groups),
+        "page": params.page,
+        "pages": pages,
+        "previous_query": page_query(request.GET, params.page - 1) if params.page > 1 else "",
+        "next_query": page_query(request.GET, params.page + 1) if params.page < pages else "",
+        "first_index": (params.page - 1) * params.page_size + 1,
+        "last_index": min(result.count, params.page * params.page_size),
+        "query_string": request.GET.urlencode(),
+        "kind_labels": KIND_LABELS,
+        "map": _map_settings(),
+    }, 200
+
+
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    """Full-text search over every kind, with facets; ``/map/`` shows the same hits on a map."""
+    context, status = _search_context(request)
+    template = "web/_search_body.html" if request.htmx else "web/search.html"
+    return render(request, template, context, status=status)
+
+
+def search_map(request: HtmxHttpRequest) -> HttpResponse:
+    context, status = _search_context(request)
+    template = "web/_search_body.html" if request.htmx else "web/map.html"
+    context["map_page"] = True
+    return render(request, template, context, status=status)
+
+
+def _detail(request: HttpRequest, template: str, obj: Any, **extra: Any) -> HttpResponse:
+    model = type(obj)
+    return render(
+        request,
+        template,
+        {
+            "object": obj,
+            "links": item_links(obj, user=request.user),
+            "can_edit": can_edit(request.user, model),
+            "kind_label": model._meta.verbose_name,
+            "map": _map_settings(),
+            **extra,
+        },
+    )
+
+
+def _get(getter: Any, slug: str, user: Any) -> Any:
+    try:
+        return getter(slug=slug, user=user)
+    except ObjectDoesNotExist:
+        raise Http404(_("Nothing is published under this address.")) from None
+
+
+def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    case = _get(catalogue.case_get, slug, request.user)
+    return _detail(request, "web/case_detail.html", case, scores=case_scores(case.scores))
+
+
+def nbs_type_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    nbs_type = _get(catalogue.nbs_type_get, slug, request.user)
+    cases = catalogue.case_list(user=request.user, params=SearchParams(nbs_type=(slug,)))
+    return _detail(
+        request,
+        "web/nbs_type_detail.html",
+        nbs_type,
+        case_count=cases.count(),
+        cases=cases[:12],
+    )
+
+
+def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    instrument = _get(catalogue.instrument_get, slug, request.user)
+    return _detail(request, "web/instrument_detail.html", instrument)
+
+
+def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = _get(catalogue.resource_get, slug, request.user)
+    return _detail(request, "web/resource_detail.html", resource)
+
+
+def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _get(cities.city_get, slug, request.user)
+    return _detail(request, "web/city_detail.html", city)
+
+
+# The Naturescapes theme totals; every other score is an indicator scored 0 to 4.
+SCORE_THEMES = ("Climate", "Biodiversity", "Social Justice", "Transformative Potential")
+
+
+def case_scores(scores: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
+    """A case's impact scores split into theme totals and indicators, each sorted by name."""
+    themes = [(name, scores[name]) for name in SCORE_THEMES if name in scores]
+    indicators = sorted((name, value) for name, value in scores.items() if name not in SCORE_THEMES)
+    return {"themes": themes, "indicators": indicators}

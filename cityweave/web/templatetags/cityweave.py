@@ -1,0 +1,28 @@
+"""Template helpers of CityWeave's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    """``{{ labels|lookup:hit.kind }}``: a value of a dict by a key held in a variable."""
+    try:
+        return mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return ""
+
+
+@register.filter
+def score_width(value: Any, maximum: Any = 4) -> int:
+    """The width in per cent of a score bar (``value`` out of ``maximum``), clamped to 0-100."""
+    try:
+        share = float(value) / float(maximum)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 0
+    return round(max(0.0, min(1.0, share)) * 100)
