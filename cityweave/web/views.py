@@ -52,7 +52,7 @@ def _map_settings() -> dict[str, Any]:
         "texts": {
             "kinds": {kind: str(label) for kind, label in KIND_LABELS.items()},
             # Translators: %(count)s is a number of items shown on the map.
-            "located": _("%(count)s located items on the map"),
+            "located": _("Items on the map: %(count)s"),
             "none": _("No item of this search has a location."),
             "failed": _("The map could not load its items. Reload the page to try again."),
             "approximate": _("Location: the city centre (approximate)"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import gettext
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pycountry
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -41,9 +43,34 @@ def _countries_from_csv() -> dict[str, str]:
     return {}
 
 
+@lru_cache(maxsize=8)
+def _country_translation(language: str) -> gettext.NullTranslations:
+    """pycountry's translations of ISO 3166-1 country names into ``language``."""
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def _translated_country(code: str, language: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return ""
+    return _country_translation(language).gettext(country.name)
+
+
 def country_names(codes: Iterable[str]) -> dict[str, str]:
-    """English country names: the GeoNames table shipped with the seed data, else the names
-    stored on cities, else the code itself."""
+    """Country names in the active language: pycountry's ISO 3166-1 translations outside
+    English; in English (or where no translation exists) the GeoNames table shipped with the seed
+    data, else the names stored on cities, else the code itself."""
+    language = (get_language() or "en")[:2]
+    codes = list(codes)
+    english = _english_country_names(codes)
+    if language == "en":
+        return english
+    return {code: _translated_country(code, language) or english[code] for code in codes}
+
+
+def _english_country_names(codes: Iterable[str]) -> dict[str, str]:
     codes = list(codes)
     names = {code: name for code in codes if (name := _countries_from_csv().get(code))}
     missing = [code for code in codes if code not in names]

@@ -101,7 +101,7 @@
         });
         cluster.addLayers(markers);
         if (markers.length) {
-          map.fitBounds(cluster.getBounds(), { padding: [24, 24], maxZoom: 11 });
+          map.fitBounds(cluster.getBounds(), { padding: [24, 24], maxZoom: 6 });
         }
         el.dataset.markers = String(markers.length);
         el.dataset.query = query;
