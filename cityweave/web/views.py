@@ -6,6 +6,7 @@ answers htmx requests with the fragment that holds the facets and the results on
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -143,7 +144,13 @@ def _get(getter: Any, slug: str, user: Any) -> Any:
 
 def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     case = _get(catalogue.case_get, slug, request.user)
-    return _detail(request, "web/case_detail.html", case, scores=case_scores(case.scores))
+    return _detail(
+        request,
+        "web/case_detail.html",
+        case,
+        scores=case_scores(case.scores),
+        polygon_json=json.dumps(case.polygon) if case.polygon else "",
+    )
 
 
 def nbs_type_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -222,3 +222,27 @@ def test_item_pages_issue_a_bounded_number_of_queries(client: Client) -> None:
         "/cities/berlin-de/",
     ):
         assert _queries(client, url, {}) <= 15, url
+
+
+def test_case_page_draws_its_boundary_and_image(client: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.catalogue.test_documents import PNG
+
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[13.40, 52.47], [13.41, 52.47], [13.41, 52.48], [13.40, 52.47]]],
+    }
+    case = Case.objects.create(
+        slug="test-polygon-case",
+        title_en="Test polygon case",
+        latitude=52.475,
+        longitude=13.405,
+        location_precision="site",
+        polygon=square,
+        image=SimpleUploadedFile("site.png", PNG),
+    )
+    html = text_of(client.get(case.get_absolute_url()))
+    assert "data-polygon=" in html and "13.41" in html
+    assert f'<img src="/media/{case.image.name}"' in html
+    assert "data-approximate" not in html

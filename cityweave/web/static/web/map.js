@@ -79,6 +79,12 @@
     }
     m.addTo(map);
     map.setView([lat, lng], el.dataset.approximate ? 5 : 12);
+    if (el.dataset.polygon) {
+      var outline = L.geoJSON(JSON.parse(el.dataset.polygon), {
+        style: { color: "#1f6f5c", weight: 2, fillColor: "#2f8f74", fillOpacity: 0.25 }
+      }).addTo(map);
+      map.fitBounds(outline.getBounds(), { padding: [16, 16], maxZoom: 16 });
+    }
     el.dataset.markers = "1";
   }
 
