@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cityweave.core.models import Provenance, TimeStamped
+from cityweave.core.models import Provenance, TaxonomyTerm, TimeStamped
 
 
 class MacroRegion(models.TextChoices):
@@ -21,6 +21,22 @@ class CityKind(models.TextChoices):
     REGION = "region", _("Region")
     CORRIDOR = "corridor", _("Biological corridor")
     URBAN_AREA = "urban_area", _("Functional urban area")
+
+
+class BiogeographicRegion(models.TextChoices):
+    """The biogeographical regions of Europe (EEA, Habitats Directive); empty where unknown."""
+
+    ALPINE = "alpine", _("Alpine")
+    ANATOLIAN = "anatolian", _("Anatolian")
+    ARCTIC = "arctic", _("Arctic")
+    ATLANTIC = "atlantic", _("Atlantic")
+    BLACK_SEA = "black_sea", _("Black Sea")
+    BOREAL = "boreal", _("Boreal")
+    CONTINENTAL = "continental", _("Continental")
+    MACARONESIAN = "macaronesian", _("Macaronesian")
+    MEDITERRANEAN = "mediterranean", _("Mediterranean")
+    PANNONIAN = "pannonian", _("Pannonian")
+    STEPPIC = "steppic", _("Steppic")
 
 
 class City(TimeStamped, Provenance):
@@ -39,6 +55,20 @@ class City(TimeStamped, Provenance):
     geonameid = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True, db_index=True)
     population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
     population_source = models.CharField(_("population source"), max_length=200, blank=True)
+    population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
+    official_name = models.CharField(_("official name"), max_length=300, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True)
+    area_source = models.CharField(_("area source"), max_length=300, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+    biogeographic_region = models.CharField(
+        _("biogeographic region"), max_length=20, choices=BiogeographicRegion.choices, blank=True
+    )
+    challenges = models.ManyToManyField(
+        TaxonomyTerm,
+        through="CityChallenge",
+        blank=True,
+        related_name="cities",
+    )
     aliases = models.CharField(_("aliases"), max_length=500, blank=True)
     website = models.URLField(_("website"), blank=True)
     programmes = models.JSONField(
@@ -59,3 +89,184 @@ class City(TimeStamped, Provenance):
         from django.urls import reverse
 
         return reverse("web:city_detail", kwargs={"slug": self.slug})
+
+
+class CityChallenge(models.Model):
+    """A challenge a city works on; ``priority`` 1 is its first priority, empty when unranked."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="challenge_links")
+    term = models.ForeignKey(
+        TaxonomyTerm, on_delete=models.CASCADE, limit_choices_to={"vocabulary": "challenge"}
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["city", "priority", "term__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "term"], name="city_challenge_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city.name}: {self.term.label_en}"
+
+
+class OrganisationLevel(models.TextChoices):
+    INTERNATIONAL = "international", _("International")
+    EU = "eu", _("EU")
+    NATIONAL = "national", _("National")
+    REGIONAL = "regional", _("Regional")
+    LOCAL = "local", _("Local")
+
+
+class Helix(models.TextChoices):
+    """The quintuple helix of actors in transition work."""
+
+    PUBLIC = "public", _("Public sector")
+    BUSINESS = "business", _("Business")
+    ACADEMIA = "academia", _("Academia and research")
+    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    CITIZENS = "citizens", _("Citizens")
+
+
+class Organisation(TimeStamped, Provenance):
+    """A municipality department, ministry, agency, company, university or NGO."""
+
+    name = models.CharField(_("name"), max_length=300)
+    slug = models.SlugField(max_length=220, unique=True)
+    city = models.ForeignKey(
+        City, on_delete=models.SET_NULL, null=True, blank=True, related_name="organisations"
+    )
+    country_code = models.CharField(_("country code"), max_length=2, blank=True)
+    level = models.CharField(
+        _("governance level"), max_length=15, choices=OrganisationLevel.choices
+    )
+    helix = models.CharField(_("helix"), max_length=15, choices=Helix.choices)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TimeStamped):
+    """A person to contact at an organisation, with their role."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+
+    class Meta:
+        ordering = ["organisation", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class NetworkKind(models.TextChoices):
+    PROGRAMME = "programme", _("Cooperation programme")
+    MISSION = "mission", _("Mission")
+    NATIONAL_NETWORK = "national_network", _("National network")
+    CITY_NETWORK = "city_network", _("City network")
+    PLEDGE = "pledge", _("Pledge initiative")
+
+
+class Network(TimeStamped, Provenance):
+    """A programme or network cities belong to: INTERLACE, IMPETUS, the EU Mission, ..."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=NetworkKind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    country_code = models.CharField(_("country code"), max_length=2, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    coordinator = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierLevel(models.TextChoices):
+    LOCAL = "local", _("Local")
+    REGIONAL = "regional", _("Regional")
+    GLOBAL = "global", _("Global")
+
+
+class NetworkGroup(models.Model):
+    """A tier or hub of a network (INTERLACE's local, regional and global tiers, a national
+    hub of CapaCITIES ...)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(max_length=120)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=[("tier", _("Tier")), ("hub", _("Hub"))]
+    )
+    level = models.CharField(_("level"), max_length=10, choices=TierLevel.choices, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["network", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "slug"], name="network_group_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network.name}: {self.name}"
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("Member")
+    PARTNER = "partner", _("Partner")
+    FRONTRUNNER = "frontrunner", _("Frontrunner")
+    FOLLOWER = "follower", _("Follower")
+    AMBASSADOR = "ambassador", _("Ambassador")
+    COORDINATOR = "coordinator", _("Coordinator")
+    DEMONSTRATION = "demonstration", _("Demonstration region")
+    SIGNATORY = "signatory", _("Signatory")
+
+
+class Membership(TimeStamped, Provenance):
+    """A city's membership of a network, with its role (and tier or hub, where it has one)."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="memberships")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(
+        NetworkGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=15, choices=Role.choices, default=Role.MEMBER)
+    since = models.DateField(_("since"), null=True, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+    pledge = models.TextField(
+        _("pledge"), blank=True, help_text=_("For pledge initiatives: what the city committed to")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["network", "city__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "network", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city.name} — {self.network.name} ({self.get_role_display()})"

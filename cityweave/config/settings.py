@@ -157,6 +157,10 @@ UPLOAD_MAX_BYTES = int(os.environ.get("CITYWEAVE_UPLOAD_MAX_BYTES", str(20 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Run jobs (imports, assessments) at once in the submitting thread instead of on the
+# in-process background worker (for tests and debugging).
+CITYWEAVE_JOBS_EAGER = env_bool("CITYWEAVE_JOBS_EAGER", False)
+
 # Page size of lists and search results, and its ceiling for ?page_size=.
 PAGE_SIZE = int(os.environ.get("CITYWEAVE_PAGE_SIZE", "20"))
 MAX_PAGE_SIZE = int(os.environ.get("CITYWEAVE_MAX_PAGE_SIZE", "200"))

@@ -165,7 +165,8 @@ class Link(TimeStamped):
         return str(INVERSE_RELATION_LABELS[Relation(self.relation)])
 
 
-# The search index tables live beside the search backend.
+# The job table lives beside the job runner, the search index tables beside the search backend.
+from cityweave.core.jobs.models import Job  # noqa: E402, F401
 from cityweave.core.search.models import (  # noqa: E402, F401
     SearchDocument,
     SearchFacetValue,

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from cityweave.web import editing, views
+from cityweave.web import imports as import_pages
 
 app_name = "web"
 urlpatterns = [
@@ -22,4 +23,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("imports/new/", import_pages.import_new, name="import_new"),
+    path("jobs/<uuid:job_id>/", import_pages.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_id>/progress/", import_pages.job_progress_fragment, name="job_progress"),
+    path("jobs/<uuid:job_id>/cancel/", import_pages.job_cancel, name="job_cancel"),
 ]

@@ -9,6 +9,9 @@ changes nothing.
 Cell conventions (the same as the export): multi-valued cells hold ``;``-separated keys (city
 and NBS type slugs, taxonomy codes); booleans are ``true``/``false``; an empty cell is "no
 value". Row numbers count records from 1 (the CSV header is not a record).
+
+On the site an import is a job (``import_submit`` stores the upload and submits the ``import``
+job, see ``cityweave.core.jobs``): it shows progress and a cancel rolls it back.
 """
 
 from __future__ import annotations
@@ -16,19 +19,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
+from cityweave.catalogue.documents import DocumentError
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
-from cityweave.catalogue.services.library import index_after_commit
+from cityweave.catalogue.services.editing import can_edit
+from cityweave.catalogue.services.library import index_after_commit, read_upload
 from cityweave.catalogue.tabular import COLUMNS, MULTI_SEPARATOR, RELATED_KEYS
 from cityweave.cities.models import City
+from cityweave.core.jobs import Job, JobContext, JobError, register, submit
 from cityweave.core.models import TaxonomyTerm
 
 # Command-line names of the kinds, and the tabular kind each stands for.
@@ -54,6 +65,9 @@ VOCABULARIES = {
     "ecosystem_services": "ecosystem_service",
     "topics": None,
 }
+# The stages ``import_rows`` reports progress for (translated where they are shown).
+CHECKING = gettext_noop("Checking rows")
+WRITING = gettext_noop("Writing records")
 TRUE_WORDS = {"true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "f"}
 
@@ -105,24 +119,31 @@ class _Planned:
 # --- reading files ---------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The records of a CSV file (header row first) or a JSON file (a list of objects)."""
-    suffix = path.suffix.lower()
+def read_rows(
+    path: Path, *, file_format: str | None = None, name: str | None = None
+) -> list[dict[str, Any]]:
+    """The records of a CSV file (header row first) or a JSON file (a list of objects).
+
+    ``file_format`` (``csv`` or ``json``) defaults to the file's extension; messages name the
+    file ``name`` (default: ``path``).
+    """
+    shown = name or str(path)
+    suffix = f".{file_format}" if file_format else path.suffix.lower()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise ImportFileError(f"{path}: cannot be read as UTF-8 text: {error}") from error
+        raise ImportFileError(f"{shown}: cannot be read as UTF-8 text: {error}") from error
     if suffix == ".csv":
         return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
     if suffix == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ImportFileError(f"{path}: not valid JSON: {error}") from error
+            raise ImportFileError(f"{shown}: not valid JSON: {error}") from error
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise ImportFileError(f"{path}: expected a JSON list of objects")
+            raise ImportFileError(f"{shown}: expected a JSON list of objects")
         return data
-    raise ImportFileError(f"{path}: unknown file type {suffix or '(none)'}; use .csv or .json")
+    raise ImportFileError(f"{shown}: unknown file type {suffix or '(none)'}; use .csv or .json")
 
 
 # --- references ------------------------------------------------------------------------------
@@ -300,12 +321,16 @@ def import_rows(
     source_name: str,
     skip_invalid: bool = False,
     on_row: Callable[[], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Validate then upsert ``rows`` of ``kind`` (a key of ``MODELS``) in one transaction.
 
     ``source_name`` is the provenance given to new records whose row names no source.
     ``on_row`` is called after each row is validated and again after it is written (so twice
-    per valid row), for progress display. Raises ``ImportFileError`` or ``ImportRejected``.
+    per valid row), for progress display. ``progress(done, total, stage)`` is called after each
+    row of each stage: ``CHECKING`` every row, then ``WRITING`` every valid row; an exception it
+    raises (a cancelled job) rolls the import back. Raises ``ImportFileError`` or
+    ``ImportRejected``.
     """
     if kind not in MODELS:
         raise ImportFileError(f"unknown kind {kind!r}")
@@ -346,11 +371,13 @@ def import_rows(
             planned.append(outcome)
         if on_row:
             on_row()
+        if progress:
+            progress(number, len(rows), CHECKING)
 
     if report.skipped and not skip_invalid:
         raise ImportRejected(report.skipped)
 
-    for plan in planned:
+    for number, plan in enumerate(planned, start=1):
         if plan.changed:
             plan.obj.save()
             for column, objs in plan.related.items():
@@ -364,6 +391,139 @@ def import_rows(
             report.unchanged += 1
         if on_row:
             on_row()
+        if progress:
+            progress(number, len(planned), WRITING)
 
     index_after_commit(report.objects)
     return report
+
+
+# --- imports as jobs ---------------------------------------------------------------------------
+
+# Uploaded files wait for their job under MEDIA_ROOT/imports/ and are deleted when it ends.
+UPLOAD_DIR = "imports"
+FORMATS = ("csv", "json")
+
+
+def can_import(user: Any, kind: str) -> bool:
+    """Whether ``user`` may import ``kind`` (a key of ``MODELS``): an import adds and changes."""
+    model = MODELS[kind]
+    return can_edit(user, model, creating=True) and can_edit(user, model)
+
+
+def upload_path(relative: str) -> Path:
+    """The file of an uploaded import, refusing anything outside ``MEDIA_ROOT/imports/``."""
+    root = (Path(settings.MEDIA_ROOT) / UPLOAD_DIR).resolve()
+    path = (Path(settings.MEDIA_ROOT) / relative).resolve()
+    if path.parent != root:
+        raise ImportFileError(f"{relative!r} is not an uploaded import file")
+    return path
+
+
+def upload_format(name: str) -> str:
+    """``csv`` or ``json`` from the file name, or ``ImportFileError``."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix.lstrip(".") not in FORMATS:
+        raise ImportFileError(
+            _("“%(name)s”: files of type “%(suffix)s” cannot be imported; use a CSV or JSON file.")
+            % {"name": name, "suffix": suffix or _("no extension")}
+        )
+    return suffix.lstrip(".")
+
+
+@transaction.atomic
+def import_submit(*, kind: str, upload: UploadedFile, skip_invalid: bool = False, by: Any) -> Job:
+    """Store ``upload`` under ``MEDIA_ROOT/imports/`` and submit an ``import`` job for it.
+
+    Raises ``PermissionDenied`` when ``by`` may not import ``kind``, and ``ImportFileError`` for
+    a file that is not CSV or JSON text in UTF-8, is empty or is larger than
+    ``UPLOAD_MAX_BYTES``; nothing is stored then.
+    """
+    if kind not in MODELS:
+        raise ImportFileError(f"unknown kind {kind!r}")
+    if not can_import(by, kind):
+        raise PermissionDenied(f"{by} may not import {MODELS[kind]._meta.verbose_name_plural}")
+    name = PurePath(upload.name or "").name
+    file_format = upload_format(name)
+    try:
+        data = read_upload(upload)
+    except DocumentError as error:
+        raise ImportFileError(str(error)) from error
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("“%(name)s” is not UTF-8 text: save it as CSV (UTF-8) or JSON and try again.")
+            % {"name": name}
+        ) from None
+    relative = f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{file_format}"
+    path = upload_path(relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    params = {
+        "kind": kind,
+        "path": relative,
+        "file_name": name,
+        "format": file_format,
+        "skip_invalid": skip_invalid,
+    }
+    try:
+        return submit(kind="import", params=params, by=by)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _delete_upload(params: Mapping[str, Any]) -> None:
+    upload_path(params["path"]).unlink(missing_ok=True)
+
+
+def _row_errors(errors: Iterable[RowError]) -> list[dict[str, Any]]:
+    return [{"row": e.row, "field": e.field, "reason": e.reason} for e in errors]
+
+
+@register("import", cleanup=_delete_upload)
+def import_job(
+    ctx: JobContext,
+    *,
+    kind: str,
+    path: str,
+    file_name: str,
+    format: str,
+    skip_invalid: bool = False,
+) -> dict[str, Any]:
+    """The ``import`` job: ``import_rows`` over an uploaded file, with progress.
+
+    The result holds the counts and the skipped rows (``row``, ``field``, ``reason``); a file
+    rejected for its rows fails with those rows in ``result["errors"]``.
+    """
+    rows = read_rows(upload_path(path), file_format=format, name=file_name)
+    ctx.progress(0, len(rows), CHECKING)
+    try:
+        report = import_rows(
+            kind=kind,
+            rows=rows,
+            source_name=file_name,
+            skip_invalid=skip_invalid,
+            progress=ctx.progress,
+        )
+    except ImportFileError as error:
+        raise JobError(f"{file_name}: {error}") from error
+    except ImportRejected as rejected:
+        count = len({error.row for error in rejected.errors})
+        message = ngettext(
+            "“%(name)s” was not imported (nothing was written): %(count)d row has errors.",
+            "“%(name)s” was not imported (nothing was written): %(count)d rows have errors.",
+            count,
+        ) % {"name": file_name, "count": count}
+        result = {"file_name": file_name, "errors": _row_errors(rejected.errors)}
+        raise JobError(message, result=result) from rejected
+    return {
+        "kind": kind,
+        "file_name": file_name,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "skipped_rows": len(report.skipped_rows),
+        "skipped": _row_errors(report.skipped),
+    }

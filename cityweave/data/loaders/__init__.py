@@ -8,6 +8,7 @@ from cityweave.data.loaders.cases import load_cases
 from cityweave.data.loaders.cities import load_cities
 from cityweave.data.loaders.instruments import load_instruments
 from cityweave.data.loaders.nbs_types import load_nbs_types, load_parameters
+from cityweave.data.loaders.resources import load_resources
 from cityweave.data.loaders.taxonomy import load_taxonomy
 
 
@@ -29,4 +30,5 @@ def load_all() -> dict[str, dict[str, int]]:
     counts, link_counts = load_instruments(terms=terms, nbs_types=nbs_types, cities=cities)
     report["instruments"] = counts
     report["links"] = link_counts
+    report["resources"] = load_resources(terms=terms, nbs_types=nbs_types)
     return report

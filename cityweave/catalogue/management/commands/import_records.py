@@ -28,7 +28,7 @@ class Command(BaseCommand):
     help = (
         "Import cases, instruments, resources, nbs-types or cities from a CSV or JSON file with "
         "the columns of the export. One transaction: a bad row rejects the file unless "
-        "--skip-invalid. Records are matched by slug."
+        "--skip-invalid, and Ctrl-C cancels with nothing written. Records are matched by slug."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -69,6 +69,10 @@ class Command(BaseCommand):
                     skip_invalid=skip_invalid,
                     on_row=advance,
                 )
+        except KeyboardInterrupt:  # Ctrl-C: the import's transaction has rolled back
+            raise CommandError(
+                f"{file.name}: import cancelled; nothing was written.", returncode=130
+            ) from None
         except ImportFileError as error:
             raise CommandError(f"{file.name}: {error}") from error
         except ImportRejected as rejected:
