@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from cityweave.api import catalogue, cities, search
+from cityweave.api import catalogue, cities, exchange, search
 from cityweave.core.search import InvalidSearchParams
 
 api = NinjaAPI(
@@ -46,3 +46,4 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("", search.router)
 api.add_router("", catalogue.router)
 api.add_router("", cities.router)
+api.add_router("", exchange.router)

@@ -81,6 +81,17 @@ class City(TimeStamped, Provenance):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = _("cities")
+        constraints = [
+            # One city per GeoNames place: the same id twice in a country is a duplicate.
+            models.UniqueConstraint(
+                fields=["country_code", "geonameid"],
+                condition=models.Q(geonameid__isnull=False),
+                name="city_unique_geonameid",
+                violation_error_message=_(
+                    "A city with this GeoNames id already exists in this country."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country_code})"

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "cityweave.core",
     "cityweave.cities",
     "cityweave.catalogue",
+    "cityweave.climate",
+    "cityweave.exchange",
     "cityweave.web",
 ]
 

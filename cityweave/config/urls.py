@@ -18,5 +18,6 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("cityweave.web.urls")),
+    path("", include("cityweave.exchange.urls")),
     prefix_default_language=False,
 )

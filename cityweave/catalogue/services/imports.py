@@ -26,7 +26,12 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Model
@@ -83,6 +88,8 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
+        if self.field == NON_FIELD_ERRORS:  # a rule over several fields (a duplicate ...)
+            return f"row {self.row}: {self.reason}"
         return f"row {self.row}: {self.field}: {self.reason}"
 
 

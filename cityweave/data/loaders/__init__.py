@@ -8,6 +8,7 @@ from cityweave.data.loaders.cases import load_cases
 from cityweave.data.loaders.cities import load_cities
 from cityweave.data.loaders.instruments import load_instruments
 from cityweave.data.loaders.nbs_types import load_nbs_types, load_parameters
+from cityweave.data.loaders.networks import load_city_challenges, load_networks, load_targets
 from cityweave.data.loaders.resources import load_resources
 from cityweave.data.loaders.taxonomy import load_taxonomy
 
@@ -31,4 +32,7 @@ def load_all() -> dict[str, dict[str, int]]:
     report["instruments"] = counts
     report["links"] = link_counts
     report["resources"] = load_resources(terms=terms, nbs_types=nbs_types)
+    report.update(load_networks(cities=cities))
+    report.update(load_targets())
+    report["city_challenges"] = load_city_challenges()
     return report

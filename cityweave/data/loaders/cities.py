@@ -178,6 +178,15 @@ def _base(**fields: Any) -> dict[str, Any]:
     return row
 
 
+def _aliases(listed: str, geonames_name: str, name: str, match_note: str) -> str:
+    """The listed aliases (``|``-separated) and, where GeoNames matched the city itself (no
+    ``match_note``), its GeoNames name: "Aarhus" is also "Århus"."""
+    aliases = [alias for alias in listed.split("|") if alias]
+    if not match_note and geonames_name not in (name, *aliases):
+        aliases.append(geonames_name)
+    return "|".join(aliases)[:500]
+
+
 def mission_rows() -> list[dict[str, Any]]:
     aliases = {r["city"]: r for r in read_csv("eu_mission_cities/mission_cities_nzc_oef.csv")}
     rows = []
@@ -194,7 +203,9 @@ def mission_rows() -> list[dict[str, Any]]:
                 geonameid=int(r["geonameid"]),
                 population=int(r["geonames_population"]),
                 population_source=f"GeoNames ({r['geonames_name']})",
-                aliases=(extra.get("aliases") or "")[:500],
+                aliases=_aliases(
+                    extra.get("aliases") or "", r["geonames_name"], r["mission_city"], note
+                ),
                 programmes=["EU Mission"],
                 **{
                     **MISSION,
@@ -259,6 +270,7 @@ def una_rows() -> list[dict[str, Any]]:
                 geonameid=int(r["geonameid"]),
                 population=int(r["geonames_population"]),
                 population_source=f"GeoNames ({r['geonames_name']}, core city)",
+                aliases=r["geonames_name"] if r["geonames_name"] != name else "",
                 programmes=["Urban Nature Atlas"],
                 una_name=r["city_or_fua"],
                 **UNA,

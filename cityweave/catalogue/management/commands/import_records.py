@@ -1,4 +1,5 @@
-"""``cityweave import KIND FILE [--skip-invalid]``: upsert hub items from CSV or JSON."""
+"""``cityweave import KIND FILE [--skip-invalid]``: upsert hub items from CSV or JSON, or the
+climate targets of a Covenant of Mayors or Net Zero Tracker file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from cityweave.catalogue.services.imports import (
     KIND_NAMES,
@@ -16,6 +18,12 @@ from cityweave.catalogue.services.imports import (
     ImportRejected,
     import_rows,
     read_rows,
+)
+from cityweave.climate.services import (
+    DATASET_NAMES,
+    TargetImportError,
+    TargetImportRejected,
+    targets_import,
 )
 
 # Files longer than this show a progress bar on a terminal.
@@ -27,12 +35,14 @@ MAX_LISTED_ERRORS = 50
 class Command(BaseCommand):
     help = (
         "Import cases, instruments, resources, nbs-types or cities from a CSV or JSON file with "
-        "the columns of the export. One transaction: a bad row rejects the file unless "
-        "--skip-invalid, and Ctrl-C cancels with nothing written. Records are matched by slug."
+        "the columns of the export, or climate targets from a Covenant of Mayors (covenant) or "
+        "Net Zero Tracker (net-zero-tracker) CSV, reporting each row whose city is unknown. One "
+        "transaction: a bad row rejects the file unless --skip-invalid, and Ctrl-C cancels with "
+        "nothing written. Records are matched by slug."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=sorted(KIND_NAMES))
+        parser.add_argument("kind", choices=sorted([*KIND_NAMES, *DATASET_NAMES]))
         parser.add_argument("file", type=Path, help="a .csv or .json file")
         parser.add_argument(
             "--skip-invalid",
@@ -55,6 +65,9 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         file = Path(file)
+        if kind in DATASET_NAMES:
+            self._import_targets(kind, file, skip_invalid)
+            return
         try:
             rows = read_rows(file)
         except ImportFileError as error:
@@ -93,6 +106,57 @@ class Command(BaseCommand):
             f"{report.unchanged} unchanged, {len(report.skipped_rows)} skipped"
         )
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _import_targets(self, kind: str, file: Path, skip_invalid: bool) -> None:
+        try:
+            rows = read_rows(file)
+        except ImportFileError as error:
+            raise CommandError(str(error)) from error
+        try:
+            with _progress(len(rows), description=f"Importing {kind}") as advance:
+                report = targets_import(
+                    dataset=kind,
+                    rows=rows,
+                    retrieved_on=timezone.localdate(),
+                    skip_invalid=skip_invalid,
+                    on_row=advance,
+                )
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"{file.name}: import cancelled; nothing was written.", returncode=130
+            ) from None
+        except TargetImportError as error:
+            raise CommandError(f"{file.name}: {error}") from error
+        except TargetImportRejected as rejected:
+            raise CommandError(
+                f"{file.name} was not imported (nothing was written):\n"
+                + _listed(rejected.errors)
+                + "\nFix these rows, or pass --skip-invalid to import the valid rows only."
+            ) from rejected
+        for problem in report.skipped:
+            self.stderr.write(f"skipped {problem}")
+        for problem in report.unmatched:
+            self.stderr.write(f"unmatched {problem}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{kind}: {report.rows} rows, {report.matched_rows} matched a city, "
+                f"{len(report.unmatched)} unmatched, {len(report.skipped)} skipped; targets "
+                f"{_counts(report.targets)}; pledges {_counts(report.memberships)}"
+            )
+        )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return (
+        f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged"
+    )
+
+
+def _listed(errors: list[Any]) -> str:
+    listed = [str(error) for error in errors[:MAX_LISTED_ERRORS]]
+    if len(errors) > len(listed):
+        listed.append(f"... and {len(errors) - len(listed)} more")
+    return "\n".join(listed)
 
 
 @contextmanager

@@ -1,0 +1,2 @@
+"""Climate planning: the climate targets cities have pledged (later: inventories, actions,
+pathways and monitoring)."""
