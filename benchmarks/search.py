@@ -19,19 +19,14 @@ in its own process (Django settings are per process). Never run by ``make test``
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("CITYWEAVE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+from harness import emit, percentile, run_child, setup_django
+
 PG_DATABASE = "cw_bench"
 TEXTS = [
     "green roof",
@@ -60,12 +55,6 @@ TEXTS = [
     "restoration",
     "green corridor",
 ]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
 
 
 # --- child process: one backend --------------------------------------------------------------
@@ -151,10 +140,7 @@ def measure(client: Any, url_params: list[dict[str, str]], rounds: int) -> list[
 
 
 def child(backend: str, cases: int, rounds: int) -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityweave.config.settings")
-    django.setup()
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -193,43 +179,10 @@ def child(backend: str, cases: int, rounds: int) -> None:
         "sample_count": sample["count"],
         **timings,
     }
-    sys.stdout.write("RESULT " + json.dumps(result) + "\n")
+    emit(result)
 
 
 # --- parent process --------------------------------------------------------------------------
-
-
-def postgres_ready() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-        return True
-    except Exception as error:  # any failure means: no PostgreSQL to measure
-        sys.stderr.write(f"PostgreSQL not measured: {error}\n")
-        return False
-
-
-def run_backend(backend: str, cases: int, rounds: int, timeout: int) -> dict[str, Any] | None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    with tempfile.TemporaryDirectory(prefix="cw-bench-") as var_dir:
-        env["CITYWEAVE_VAR_DIR"] = var_dir
-        env.pop("DATABASE_URL", None)
-        if backend == "postgresql":
-            env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DATABASE}"
-        command = [sys.executable, __file__, "--child", backend, "--cases", str(cases)]
-        command += ["--rounds", str(rounds)]
-        completed = subprocess.run(
-            command, env=env, cwd=var_dir, capture_output=True, text=True, timeout=timeout
-        )
-    for line in completed.stdout.splitlines():
-        if line.startswith("RESULT "):
-            result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
-            return result
-    sys.stderr.write(f"{backend} failed:\n{completed.stderr[-3000:]}\n")
-    return None
 
 
 def main() -> None:
@@ -246,9 +199,13 @@ def main() -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     results = []
     for backend in backends:
-        if backend == "postgresql" and not postgres_ready():
-            continue
-        result = run_backend(backend, args.cases, args.rounds, args.timeout)
+        result = run_child(
+            __file__,
+            backend,
+            ["--cases", str(args.cases), "--rounds", str(args.rounds)],
+            pg_database=PG_DATABASE,
+            timeout=args.timeout,
+        )
         if result:
             results.append(result)
     header = (

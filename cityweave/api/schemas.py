@@ -139,8 +139,13 @@ class ResourceQuery(PageQuery):
 
 
 class CityQuery(PageQuery):
-    country: list[str] = []
-    macro_region: list[str] = []
+    country: list[str] = Field([], description="ISO 3166 alpha-2 country codes")
+    macro_region: list[str] = Field([], description="EU, EUROPE, CELAC or OTHER")
+    network: list[str] = Field([], description="Network slugs (interlace, eu-mission ...)")
+    role: list[str] = Field(
+        [], description="Membership roles (partner, frontrunner, follower, signatory ...)"
+    )
+    challenge: list[str] = Field([], description="Challenge codes the city works on")
     format: Format = "json"
 
 
@@ -301,6 +306,52 @@ class ResourcePage(Schema):
 # --- cities -----------------------------------------------------------------------------------
 
 
+class MembershipOut(Schema):
+    network: str
+    network_name: str
+    role: str
+    group: str | None
+    pledge: str
+    since: datetime.date | None
+    until: datetime.date | None
+    provenance: ProvenanceOut
+
+
+class CityChallengeOut(Schema):
+    code: str
+    label: str
+    priority: int | None
+    source: str
+
+
+class ClimateTargetOut(Schema):
+    dataset: str
+    kind: str
+    label: str
+    interim: bool
+    reduction_percent: float | None
+    baseline_year: int | None
+    target_year: int | None
+    status: str
+    text: str
+    plan_url: str
+    provenance: ProvenanceOut
+
+
+class ContactOut(Schema):
+    name: str
+    role: str
+
+
+class OrganisationOut(Schema):
+    slug: str
+    name: str
+    level: str
+    helix: str
+    website: str
+    contacts: list[ContactOut]
+
+
 class CityOut(Schema):
     slug: str
     name: str
@@ -312,16 +363,28 @@ class CityOut(Schema):
     longitude: float | None
     population: int | None
     programmes: list[Any]
+    networks: list[str]
     case_count: int
     url: str
 
 
 class CityDetailOut(CityOut):
+    official_name: str
     aliases: str
     website: str
     geonameid: int | None
     population_source: str
+    population_year: int | None
+    area_km2: float | None
+    area_source: str
+    biogeographic_region: str
+    boundary: dict[str, Any] | None
+    challenges: list[CityChallengeOut]
+    memberships: list[MembershipOut]
+    climate_targets: list[ClimateTargetOut]
+    organisations: list[OrganisationOut]
     cases: list[CaseRef]
+    instruments: list[InstrumentRef]
     provenance: ProvenanceOut
 
 
@@ -330,3 +393,102 @@ class CityPage(Schema):
     page: int
     page_size: int
     items: list[CityOut]
+
+
+# --- peers ------------------------------------------------------------------------------------
+
+Tier = Literal["local", "regional", "global"]
+
+
+class PeerQuery(Schema):
+    tier: Tier = Field(
+        "local",
+        description="local (same country), regional (same macro-region), global (elsewhere)",
+    )
+    limit: int = Field(10, ge=1, le=50, description="How many peers, 1 to 50")
+
+
+class ScorePartOut(Schema):
+    name: str = Field(description="challenges, experience, size, distance or biogeography")
+    weight: float
+    value: float = Field(description="0 to 1")
+    points: float = Field(description="weight x value; the score is their sum")
+    detail: str
+
+
+class PeerCityOut(Schema):
+    slug: str
+    name: str
+    country_code: str
+    macro_region: str
+    population: int | None
+    url: str
+
+
+class PeerOut(Schema):
+    city: PeerCityOut
+    tier: Tier
+    score: float
+    distance_km: float | None
+    parts: list[ScorePartOut]
+    shared_challenges: list[TermOut]
+    relevant_cases: list[CaseRef]
+
+
+class PeersOut(Schema):
+    city: CityRef
+    tier: Tier
+    items: list[PeerOut]
+
+
+class RecommendationQuery(Schema):
+    limit: int = Field(20, ge=1, le=100, description="How many cases, 1 to 100")
+
+
+class RecommendationOut(Schema):
+    case: CaseRef
+    case_url: str
+    peer: PeerCityOut
+    peer_tier: Tier
+    peer_score: float
+    challenges: list[TermOut]
+
+
+class RecommendationsOut(Schema):
+    city: CityRef
+    items: list[RecommendationOut]
+
+
+# --- networks ---------------------------------------------------------------------------------
+
+
+class NetworkGroupOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    level: str
+    description: str
+    member_count: int
+
+
+class NetworkOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    description: str
+    member_count: int
+    url: str
+
+
+class NetworkMemberOut(Schema):
+    city: CityRef
+    role: str
+    group: str | None
+    pledge: str
+
+
+class NetworkDetailOut(NetworkOut):
+    website: str
+    groups: list[NetworkGroupOut]
+    members: list[NetworkMemberOut]
+    provenance: ProvenanceOut

@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.catalogue.tabular import page_url
-from cityweave.cities.models import City
+from cityweave.cities.models import City, Membership, Network
+from cityweave.climate.models import ClimateTarget
 from cityweave.core.models import LANGUAGE_CODES, Provenance, TaxonomyTerm
 
 
@@ -204,18 +205,119 @@ def city_item(city: City) -> dict[str, Any]:
         "longitude": city.longitude,
         "population": city.population,
         "programmes": city.programmes if isinstance(city.programmes, list) else [],
+        "networks": sorted({m.network.slug for m in city.memberships.all()}),
         "case_count": getattr(city, "case_count", 0),
         "url": page_url(city),
     }
 
 
+def membership(m: Membership) -> dict[str, Any]:
+    return {
+        "network": m.network.slug,
+        "network_name": m.network.name,
+        "role": m.role,
+        "group": m.group.name if m.group else None,
+        "pledge": m.pledge,
+        "since": m.since,
+        "until": m.until,
+        "provenance": provenance(m),
+    }
+
+
+def climate_target(t: ClimateTarget) -> dict[str, Any]:
+    return {
+        "dataset": t.dataset,
+        "kind": t.kind,
+        "label": t.label,
+        "interim": t.interim,
+        "reduction_percent": t.reduction_percent,
+        "baseline_year": t.baseline_year,
+        "target_year": t.target_year,
+        "status": t.status,
+        "text": t.text,
+        "plan_url": t.plan_url,
+        "provenance": provenance(t),
+    }
+
+
 def city_detail(city: City) -> dict[str, Any]:
+    language = get_language()
     return {
         **city_item(city),
+        "official_name": city.official_name,
         "aliases": city.aliases,
         "website": city.website,
         "geonameid": city.geonameid,
         "population_source": city.population_source,
+        "population_year": city.population_year,
+        "area_km2": city.area_km2,
+        "area_source": city.area_source,
+        "biogeographic_region": city.biogeographic_region,
+        "boundary": city.boundary,
+        "challenges": [
+            {
+                "code": link.term.code,
+                "label": link.term.label_in(language),
+                "priority": link.priority,
+                "source": link.source,
+            }
+            for link in city.challenge_links.all()
+        ],
+        "memberships": [membership(m) for m in city.memberships.all()],
+        "climate_targets": [climate_target(t) for t in city.climate_targets.all()],
+        "organisations": [
+            {
+                "slug": o.slug,
+                "name": o.name,
+                "level": o.level,
+                "helix": o.helix,
+                "website": o.website,
+                "contacts": [{"name": c.name, "role": c.role} for c in o.contacts.all()],
+            }
+            for o in city.organisations.all()
+        ],
         "cases": [{"slug": c.slug, "title": c.title_en} for c in city.cases.all()],
+        "instruments": [{"slug": i.slug, "name": i.name} for i in city.instruments.all()],
         "provenance": provenance(city),
+    }
+
+
+def network_item(network: Network) -> dict[str, Any]:
+    return {
+        "slug": network.slug,
+        "name": network.name,
+        "kind": network.kind,
+        "description": network.description,
+        "member_count": getattr(network, "member_count", 0),
+        "url": network.get_absolute_url(),
+    }
+
+
+def network_detail(network: Network) -> dict[str, Any]:
+    members = list(network.memberships.all())
+    return {
+        **network_item(network),
+        "member_count": len({m.city_id for m in members}),
+        "website": network.website,
+        "groups": [
+            {
+                "slug": g.slug,
+                "name": g.name,
+                "kind": g.kind,
+                "level": g.level,
+                "description": g.description,
+                "member_count": getattr(g, "member_count", 0),
+            }
+            for g in network.groups.all()
+        ],
+        "members": [
+            {
+                "city": city_ref(m.city),
+                "role": m.role,
+                "group": m.group.name if m.group else None,
+                "pledge": m.pledge,
+            }
+            for m in members
+        ],
+        "provenance": provenance(network),
     }

@@ -195,6 +195,9 @@ class Network(TimeStamped, Provenance):
     """A programme or network cities belong to: INTERLACE, IMPETUS, the EU Mission, ..."""
 
     name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(
+        _("short name"), max_length=40, blank=True, help_text=_("Shown on tags and in lists")
+    )
     slug = models.SlugField(max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=NetworkKind.choices)
     parent = models.ForeignKey(
@@ -212,6 +215,15 @@ class Network(TimeStamped, Provenance):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("web:network_detail", kwargs={"slug": self.slug})
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
 
 
 class TierLevel(models.TextChoices):

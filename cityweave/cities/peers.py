@@ -1,7 +1,7 @@
 """Peer matching: which cities a city should learn from, and why.
 
-Pure Python (no Django): the selectors build ``CityProfile`` values from the database and this
-module scores them. A peer's score is a weighted sum of five parts, each between 0 and 1:
+Pure Python and numpy (no Django): the selectors build ``CityProfile`` values from the database
+and this module scores them. A peer's score is a weighted sum of five parts, each between 0 and 1:
 
 - ``challenges``: shared challenges, Jaccard index |A ∩ B| / |A | B| of the two cities' challenge
   areas (EC 2021 handbook);
@@ -20,8 +20,12 @@ A part whose inputs are missing scores 0 and says so; it never guesses.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
+
+import numpy as np
 
 TIERS = ("local", "regional", "global")
 WEIGHTS: Mapping[str, float] = {
@@ -35,9 +39,11 @@ REACH_KM: Mapping[str, float] = {"local": 150.0, "regional": 1500.0, "global": 8
 EARTH_RADIUS_KM = 6371.0088
 
 
-@dataclass(frozen=True)
-class CityProfile:
-    """What matching needs to know about one city."""
+NO_CASES: Mapping[str, frozenset[int]] = MappingProxyType({})
+
+
+class CityProfile(NamedTuple):
+    """What matching needs to know about one city (a tuple: thousands are built per request)."""
 
     id: int
     slug: str
@@ -50,7 +56,7 @@ class CityProfile:
     biogeographic_region: str = ""
     challenges: frozenset[str] = frozenset()
     # Challenge code → ids of this city's published cases that address it.
-    cases_by_challenge: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    cases_by_challenge: Mapping[str, frozenset[int]] = NO_CASES
 
 
 @dataclass(frozen=True)
@@ -171,16 +177,70 @@ def score(city: CityProfile, peer: CityProfile) -> PeerMatch:
     )
 
 
+def _part_values(city: CityProfile, pool: Sequence[CityProfile], tier: str) -> np.ndarray:
+    """The weighted sum of the five parts for every peer of ``pool`` at once: the formulas of
+    the ``_*_part`` functions above, on arrays (``score`` stays the exact explanation)."""
+    n = len(pool)
+    challenges = np.zeros(n)
+    experience = np.zeros(n)
+    if city.challenges:
+        for index, peer in enumerate(pool):
+            if peer.challenges:
+                shared = len(city.challenges & peer.challenges)
+                challenges[index] = shared / len(city.challenges | peer.challenges)
+            if peer.cases_by_challenge:
+                cases: set[int] = set()
+                for code in city.challenges:
+                    cases |= peer.cases_by_challenge.get(code, frozenset())
+                experience[index] = 1.0 - math.exp(-len(cases) / 3.0)
+    population = np.array([p.population or np.nan for p in pool], dtype=float)
+    size = np.zeros(n)
+    if city.population:
+        known = ~np.isnan(population) & (population > 0)
+        ratio = np.abs(np.log10(city.population / population[known]))
+        size[known] = 1.0 - np.minimum(1.0, ratio / 2.0)
+    distance = np.zeros(n)
+    if city.latitude is not None and city.longitude is not None:
+        lat = np.array([np.nan if p.latitude is None else p.latitude for p in pool], dtype=float)
+        lon = np.array([np.nan if p.longitude is None else p.longitude for p in pool], dtype=float)
+        known = ~(np.isnan(lat) | np.isnan(lon))
+        phi1, phi2 = math.radians(city.latitude), np.radians(lat[known])
+        dphi = phi2 - phi1
+        dlambda = np.radians(lon[known] - city.longitude)
+        h = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+        distance[known] = np.exp(-km / REACH_KM[tier])
+    biogeography = np.zeros(n)
+    if city.biogeographic_region:
+        biogeography = np.array(
+            [1.0 if p.biogeographic_region == city.biogeographic_region else 0.0 for p in pool]
+        )
+    return np.asarray(
+        WEIGHTS["challenges"] * challenges
+        + WEIGHTS["experience"] * experience
+        + WEIGHTS["size"] * size
+        + WEIGHTS["distance"] * distance
+        + WEIGHTS["biogeography"] * biogeography
+    )
+
+
 def rank_peers(
     city: CityProfile, candidates: Iterable[CityProfile], *, tier: str, limit: int = 10
 ) -> list[PeerMatch]:
-    """The best ``limit`` peers of ``city`` in ``tier``, best first (ties by name)."""
+    """The best ``limit`` peers of ``city`` in ``tier``, best first (ties by name).
+
+    Every candidate is scored on arrays; the best few (with a margin for rounding) are scored
+    again by ``score``, which explains each part, and ordered by that exact score."""
     if tier not in TIERS:
         raise ValueError(f"tier: expected one of {', '.join(TIERS)}, got {tier!r}")
-    matches = [
-        score(city, peer)
-        for peer in candidates
-        if peer.id != city.id and tier_of(city, peer) == tier
-    ]
+    pool = [peer for peer in candidates if peer.id != city.id and tier_of(city, peer) == tier]
+    if not pool:
+        return []
+    totals = _part_values(city, pool, tier)
+    keep = min(len(pool), 2 * limit + 10)
+    # Scores within 1e-6 of the last one kept are ties: keep them all, then order exactly.
+    threshold = np.sort(totals)[::-1][keep - 1] - 1e-6
+    shortlist = [pool[i] for i in np.flatnonzero(totals >= threshold)]
+    matches = [score(city, peer) for peer in shortlist]
     matches.sort(key=lambda match: (-match.score, match.peer.name, match.peer.id))
     return matches[:limit]

@@ -96,6 +96,11 @@ if DATABASE_URL:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     except ValueError:  # reported with the fix by the system check in cityweave.core.checks
         DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # JIT compilation costs tens of milliseconds per search statement and pays off only
+        # for long analytical queries (docs/decisions/0006-postgresql-search-tuning.md).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"-c jit=off {options.get('options', '')}".strip()
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

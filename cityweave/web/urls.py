@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cityweave.web import editing, views
+from cityweave.web import city_pages, editing, views
 from cityweave.web import imports as import_pages
 
 app_name = "web"
@@ -14,7 +14,10 @@ urlpatterns = [
     path("instruments/<slug:slug>/", views.instrument_detail, name="instrument_detail"),
     path("library/<slug:slug>/", views.resource_detail, name="resource_detail"),
     path("library/<slug:slug>/upload/", editing.resource_upload, name="resource_upload"),
-    path("cities/<slug:slug>/", views.city_detail, name="city_detail"),
+    path("cities/", city_pages.city_directory, name="city_directory"),
+    path("cities/<slug:slug>/", city_pages.city_detail, name="city_detail"),
+    path("networks/", city_pages.network_list, name="network_list"),
+    path("networks/<slug:slug>/", city_pages.network_detail, name="network_detail"),
     path("edit/<str:kind>/new/", editing.item_edit, name="item_create"),
     path("edit/<str:kind>/<slug:slug>/", editing.item_edit, name="item_edit"),
     path(

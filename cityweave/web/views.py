@@ -19,7 +19,6 @@ from django_htmx.middleware import HtmxDetails
 
 from cityweave.catalogue import selectors as catalogue
 from cityweave.catalogue.services.editing import can_edit
-from cityweave.cities import selectors as cities
 from cityweave.core.search import (
     InvalidSearchParams,
     SearchParams,
@@ -173,11 +172,6 @@ def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _get(catalogue.resource_get, slug, request.user)
     return _detail(request, "web/resource_detail.html", resource)
-
-
-def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    city = _get(cities.city_get, slug, request.user)
-    return _detail(request, "web/city_detail.html", city)
 
 
 # The Naturescapes theme totals; every other score is an indicator scored 0 to 4.

@@ -21,7 +21,16 @@ ENDPOINTS = [
     "/api/v1/resources",
     "/api/v1/resources/{slug}",
     "/api/v1/cities",
+    "/api/v1/cities/map",
     "/api/v1/cities/{slug}",
+    "/api/v1/cities/{slug}/peers",
+    "/api/v1/cities/{slug}/recommended-cases",
+    "/api/v1/networks",
+    "/api/v1/networks/{slug}",
+    "/api/v1/events",
+    "/api/v1/events/{slug}",
+    "/api/v1/transfers",
+    "/api/v1/transfers/{slug}",
 ]
 
 

@@ -1,11 +1,13 @@
 """What differs between the two search backends: the full-text query language, the match and
-its rank, and keeping the SQLite FTS5 table in step (PostgreSQL's ``search_vector`` is a
-generated column and needs nothing).
+its rank, and keeping the SQLite FTS5 table in step (PostgreSQL needs nothing: its index is on
+an expression of the text columns and ``rank_vector`` is a generated column).
 
 The text lives in ``core_searchtext`` (one row per document, same id) in three columns: title
 and body tokens, which are ranked, and facet tokens (``text.facet_token``), which only filter.
 The FTS5 table ``core_searchtext_fts`` indexes it as external content, so it stores no second
-copy; on PostgreSQL the columns carry the weights A, B and D.
+copy; bm25 weighs title tokens ten times body tokens. On PostgreSQL a GIN index on the vector of
+all three columns matches (``PG_MATCH_VECTOR``), and ``ts_rank`` on ``rank_vector``, the title
+words kept in the row, ranks (docs/decisions/0006-postgresql-search-tuning.md).
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ TEXT_TABLE = "core_searchtext"
 DOC_TABLE = "core_searchdocument"
 # bm25 column weights: title tokens ten times body tokens; facet tokens do not count.
 FTS_WEIGHTS = "10.0, 1.0, 0.0"
-# ts_rank weights of D, C, B, A: facet tokens (D) do not count.
-TS_WEIGHTS = "'{0, 0, 0.4, 1.0}'"
+# PostgreSQL: the vector every document is matched on. It is the expression of the GIN index
+# (core migration 0004), never stored: the planner knows to_tsvector is costly, so it reads the
+# index rather than computing a vector per row.
+PG_MATCH_VECTOR = (
+    "to_tsvector('simple'::regconfig, t.title_tokens || ' ' || t.body_tokens || ' ' || "
+    "t.facet_tokens)"
+)
 
 
 def is_postgresql() -> bool:
@@ -43,7 +50,7 @@ def match_sql(query: str) -> tuple[str, list[Any]]:
     if is_postgresql():
         sql = (
             f"SELECT t.document_id AS id FROM {TEXT_TABLE} t "
-            f"WHERE t.search_vector @@ to_tsquery('simple', %s)"
+            f"WHERE {PG_MATCH_VECTOR} @@ to_tsquery('simple', %s)"
         )
     else:
         sql = f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
@@ -54,10 +61,11 @@ def ranked_sql(query: str) -> tuple[str, list[Any]]:
     """SQL returning ``(id, rank)`` of the matching documents, lower rank first (bm25 on FTS5,
     minus ts_rank on PostgreSQL)."""
     if is_postgresql():
+        # Match through the GIN index, rank on the title vector kept in the row.
         sql = (
-            f"SELECT t.document_id AS id, -ts_rank({TS_WEIGHTS}, t.search_vector, query) AS rank "
+            f"SELECT t.document_id AS id, -ts_rank(t.rank_vector, query) AS rank "
             f"FROM {TEXT_TABLE} t, to_tsquery('simple', %s) query "
-            f"WHERE t.search_vector @@ query"
+            f"WHERE {PG_MATCH_VECTOR} @@ query"
         )
     else:
         sql = (

@@ -89,7 +89,7 @@ def _choices(name: str) -> tuple[str, ...]:
     }[name]
 
 
-def _values(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+def filter_values(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
     values = _getlist(data, name)
     if len(values) > MAX_VALUES_PER_FILTER:
         raise InvalidSearchParams(
@@ -151,7 +151,9 @@ def parse_search_params(querydict: Mapping[str, Any]) -> SearchParams:
         raise InvalidSearchParams(
             f"page_size: must be between 1 and {settings.MAX_PAGE_SIZE}", "page_size"
         )
-    filters: dict[str, Any] = {name: _values(querydict, name) for name in FACETS if name != "year"}
+    filters: dict[str, Any] = {
+        name: filter_values(querydict, name) for name in FACETS if name != "year"
+    }
     facets = _last(querydict, "facets").lower()
     if facets not in {"", "true", "1", "yes", "false", "0", "no"}:
         raise InvalidSearchParams("facets: expected true or false", "facets")

@@ -43,6 +43,7 @@ def load_networks(*, cities: dict[str, City]) -> dict[str, Counts]:
             {
                 "slug": spec["slug"],
                 "name": spec["name"],
+                "short_name": spec["short_name"],
                 "kind": spec["kind"],
                 "description": spec["description"],
                 **_network_provenance(spec),

@@ -26,3 +26,9 @@ def score_width(value: Any, maximum: Any = 4) -> int:
     except (TypeError, ValueError, ZeroDivisionError):
         return 0
     return round(max(0.0, min(1.0, share)) * 100)
+
+
+@register.filter
+def aliases(value: str) -> str:
+    """``"Krakow|Cracow"`` → ``"Krakow, Cracow"``: a city's aliases as people read them."""
+    return ", ".join(alias.strip() for alias in (value or "").split("|") if alias.strip())

@@ -22,6 +22,13 @@ GRANTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("cities", ("*",), ("add", "change", "view")),  # cities are never deleted by editors
     ("core", ("link",), ("add", "change", "delete", "view")),
     ("core", ("taxonomyterm",), ("view",)),  # to pick challenges and topics in the admin
+    ("climate", ("*",), ("add", "change", "view")),
+    (
+        "exchange",
+        ("event", "eventparticipant", "followupaction", "transfer", "transferstagechange"),
+        ("add", "change", "delete", "view"),
+    ),
+    ("exchange", ("registration",), ("view",)),
 )
 
 

@@ -4,6 +4,8 @@
  * <div data-map data-follow-search>                the hits of the search shown on the page;
  *                                                  refreshed when htmx swaps the results
  * <div data-map data-lat=".." data-lng=".." ...>   one item
+ * <div data-map data-api="/api/v1/cities/map" data-item-url="/cities/__slug__/" ...>
+ *                                                  the cities of the directory's filters
  */
 (function () {
   "use strict";
@@ -49,6 +51,18 @@
       "</div>";
   }
 
+  // The city map's compact features ({slug, name, country_code, ...}) as the search's ones.
+  function normalise(p, el) {
+    if (p.title !== undefined) { return p; }
+    return {
+      kind: "city",
+      title: p.name,
+      url: (el.dataset.itemUrl || "").replace("__slug__", p.slug),
+      city: "",
+      country_code: p.country_code
+    };
+  }
+
   function setStatus(el, text) {
     var status = document.querySelector('[data-map-status="' + el.id + '"]');
     if (status) { status.textContent = text; }
@@ -78,7 +92,7 @@
       m.bindPopup('<div class="cw-popup">' + escapeHtml(TEXTS.approximate || "") + "</div>");
     }
     m.addTo(map);
-    map.setView([lat, lng], el.dataset.approximate ? 5 : 12);
+    map.setView([lat, lng], el.dataset.zoom ? parseFloat(el.dataset.zoom) : (el.dataset.approximate ? 5 : 12));
     if (el.dataset.polygon) {
       var outline = L.geoJSON(JSON.parse(el.dataset.polygon), {
         style: { color: "#1f6f5c", weight: 2, fillColor: "#2f8f74", fillOpacity: 0.25 }
@@ -100,7 +114,7 @@
       .then(function (data) {
         cluster.clearLayers();
         var markers = data.features.map(function (f) {
-          var c = f.geometry.coordinates, p = f.properties;
+          var c = f.geometry.coordinates, p = normalise(f.properties, el);
           var m = marker(c[1], c[0], p.kind, p.title);
           m.bindPopup(popupHtml(p, el.dataset.prefix || ""));
           return m;
