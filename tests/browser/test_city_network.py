@@ -64,8 +64,7 @@ def test_city_map_network_filter_profile_and_peer_explanation(
     distance = why.locator('tr[data-part="distance"]').inner_text()
     assert re.search(r"\d+ km away", distance)
     points = [
-        float(text.strip().lstrip("+"))
-        for text in why.locator("td.score-value").all_inner_texts()
+        float(text.strip().lstrip("+")) for text in why.locator("td.score-value").all_inner_texts()
     ]
     shown = float(local.locator(".peer-score").inner_text().strip())
     assert sum(points) == pytest.approx(shown, abs=0.006)
