@@ -161,6 +161,8 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
         groups=[{"group": g, "members": by_group.get(g.pk, [])} for g in groups],
         ungrouped=by_group.get(None, []),
         member_count=len({m.city_id for m in members}),
+        members=members,
+        one_role=len({m.role for m in members}) == 1,
         events=list(exchange.events_for_network(network=network, user=request.user)[:8]),
         transfers=list(exchange.transfers_for_network(network=network)[:8]),
     )
