@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +10,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from cityweave.api import serialize
-from cityweave.api.formats import geojson_response, page, queryset_csv, queryset_geojson
+from cityweave.api.formats import page, queryset_csv, queryset_geojson
 from cityweave.api.schemas import (
     CityDetailOut,
     CityPage,
@@ -44,27 +45,26 @@ def list_cities(request: HttpRequest, filters: Query[CityQuery]) -> Any:
     return page(queryset, params, serialize.city_item)
 
 
-@router.get("/cities/map", response={200: Any, 400: ErrorOut, 422: ErrorOut})
+@router.get("/cities/map", response={400: ErrorOut, 422: ErrorOut})
 def city_map(request: HttpRequest, filters: Query[CityQuery]) -> HttpResponse:
     """Every located city matching the filters as a compact GeoJSON FeatureCollection (what the
-    city map draws): properties ``slug``, ``name``, ``country_code``, ``macro_region`` and
-    ``population`` only; the page of a city is ``/cities/{slug}/``."""
+    city map draws): properties ``slug``, ``name`` and ``country_code`` only, no whitespace; the
+    page of a city is ``/cities/{slug}/`` and ``/api/v1/cities/{slug}`` has the rest."""
     rows = selectors.city_map_rows(parse_city_filters(request.GET))
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {
-                "slug": slug,
-                "name": name,
-                "country_code": country,
-                "macro_region": region,
-                "population": population,
-            },
+            "geometry": {"type": "Point", "coordinates": (lon, lat)},
+            "properties": {"slug": slug, "name": name, "country_code": country},
         }
-        for slug, name, country, region, population, lat, lon in rows
+        for slug, name, country, lat, lon in rows
     ]
-    return geojson_response(features)
+    body = json.dumps(
+        {"type": "FeatureCollection", "features": features},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
 
 
 def _city(slug: str) -> City:

@@ -117,14 +117,14 @@ def city_get(*, slug: str, user: Any = None) -> City:
 
 
 def city_map_rows(filters: CityFilters) -> list[tuple[Any, ...]]:
-    """``(slug, name, country_code, macro_region, population, latitude, longitude)`` of every
-    located city matching ``filters``: one query, no model instances (the map draws them all)."""
+    """``(slug, name, country_code, latitude, longitude)`` of every located city matching
+    ``filters``: one query, no model instances (the map draws them all)."""
     queryset = filter_cities(City.objects.all(), filters).filter(
         latitude__isnull=False, longitude__isnull=False
     )
     return list(
         queryset.order_by("name", "pk").values_list(
-            "slug", "name", "country_code", "macro_region", "population", "latitude", "longitude"
+            "slug", "name", "country_code", "latitude", "longitude"
         )
     )
 

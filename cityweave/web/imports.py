@@ -26,6 +26,8 @@ from cityweave.catalogue.services.imports import (
     can_import,
     import_submit,
 )
+from cityweave.climate.jobs import can_import_targets, targets_submit
+from cityweave.climate.services import DATASET_NAMES, TargetImportError
 from cityweave.core.jobs import (
     Job,
     job_cancelling,
@@ -41,6 +43,8 @@ KIND_LABELS = {
     "instruments": gettext_lazy("Policy and governance instruments"),
     "resources": gettext_lazy("Library resources"),
     "cities": gettext_lazy("Cities"),
+    "covenant": gettext_lazy("Climate targets: Covenant of Mayors pledges"),
+    "net-zero-tracker": gettext_lazy("Climate targets: Net Zero Tracker"),
 }
 EDITOR_PERMISSION = "catalogue.add_case"
 
@@ -50,7 +54,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy(
-            "CSV (UTF-8) or JSON with the columns of the export; records are matched by slug."
+            "CSV (UTF-8) or JSON with the columns of the export; records are matched by slug. "
+            "Climate-target files keep their dataset's columns and are matched to cities by "
+            "name and country; every row whose city is unknown is listed."
         ),
     )
     skip_invalid = forms.BooleanField(
@@ -69,6 +75,8 @@ class ImportForm(forms.Form):
 
 
 def _allowed(user: Any, kind_name: str) -> bool:
+    if kind_name in DATASET_NAMES:
+        return can_import_targets(user)
     return can_import(user, KIND_NAMES[kind_name])
 
 
@@ -93,6 +101,7 @@ def _job_context(job: Job) -> dict[str, Any]:
         "result": result,
         # A rejected file's rows (failed), or the rows an import skipped (done).
         "row_errors": result.get("errors") or result.get("skipped") or [],
+        "unmatched": result.get("unmatched") or [],
     }
 
 
@@ -102,14 +111,23 @@ def import_new(request: HttpRequest) -> HttpResponse:
     _editor(request)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
         try:
-            job = import_submit(
-                kind=KIND_NAMES[form.cleaned_data["kind"]],
-                upload=form.cleaned_data["file"],
-                skip_invalid=form.cleaned_data["skip_invalid"],
-                by=request.user,
-            )
-        except ImportFileError as error:
+            if kind in DATASET_NAMES:
+                job = targets_submit(
+                    dataset=kind,
+                    upload=form.cleaned_data["file"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                    by=request.user,
+                )
+            else:
+                job = import_submit(
+                    kind=KIND_NAMES[kind],
+                    upload=form.cleaned_data["file"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                    by=request.user,
+                )
+        except (ImportFileError, TargetImportError) as error:
             form.add_error("file", str(error))
         else:
             return redirect("web:job_detail", job_id=job.pk)

@@ -438,18 +438,12 @@ def upload_format(name: str) -> str:
     return suffix.lstrip(".")
 
 
-@transaction.atomic
-def import_submit(*, kind: str, upload: UploadedFile, skip_invalid: bool = False, by: Any) -> Job:
-    """Store ``upload`` under ``MEDIA_ROOT/imports/`` and submit an ``import`` job for it.
+def store_upload(upload: UploadedFile) -> dict[str, str]:
+    """Keep an uploaded CSV or JSON file under ``MEDIA_ROOT/imports/`` for an import job: its
+    ``path`` (relative to ``MEDIA_ROOT``), ``file_name`` and ``format``.
 
-    Raises ``PermissionDenied`` when ``by`` may not import ``kind``, and ``ImportFileError`` for
-    a file that is not CSV or JSON text in UTF-8, is empty or is larger than
-    ``UPLOAD_MAX_BYTES``; nothing is stored then.
-    """
-    if kind not in MODELS:
-        raise ImportFileError(f"unknown kind {kind!r}")
-    if not can_import(by, kind):
-        raise PermissionDenied(f"{by} may not import {MODELS[kind]._meta.verbose_name_plural}")
+    Raises ``ImportFileError`` for a file that is not CSV or JSON text in UTF-8, is empty or is
+    larger than ``UPLOAD_MAX_BYTES``; nothing is stored then."""
     name = PurePath(upload.name or "").name
     file_format = upload_format(name)
     try:
@@ -467,21 +461,41 @@ def import_submit(*, kind: str, upload: UploadedFile, skip_invalid: bool = False
     path = upload_path(relative)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    params = {
-        "kind": kind,
-        "path": relative,
-        "file_name": name,
-        "format": file_format,
-        "skip_invalid": skip_invalid,
-    }
+    return {"path": relative, "file_name": name, "format": file_format}
+
+
+def submit_upload_job(
+    *, job_kind: str, stored: Mapping[str, str], params: Mapping[str, Any], by: Any
+) -> Job:
+    """Submit a ``job_kind`` job for a ``store_upload`` file; the file goes if submitting fails."""
     try:
-        return submit(kind="import", params=params, by=by)
+        return submit(kind=job_kind, params={**stored, **params}, by=by)
     except BaseException:
-        path.unlink(missing_ok=True)
+        upload_path(stored["path"]).unlink(missing_ok=True)
         raise
 
 
-def _delete_upload(params: Mapping[str, Any]) -> None:
+@transaction.atomic
+def import_submit(*, kind: str, upload: UploadedFile, skip_invalid: bool = False, by: Any) -> Job:
+    """Store ``upload`` under ``MEDIA_ROOT/imports/`` and submit an ``import`` job for it.
+
+    Raises ``PermissionDenied`` when ``by`` may not import ``kind``, and ``ImportFileError`` for
+    a file ``store_upload`` refuses; nothing is stored then.
+    """
+    if kind not in MODELS:
+        raise ImportFileError(f"unknown kind {kind!r}")
+    if not can_import(by, kind):
+        raise PermissionDenied(f"{by} may not import {MODELS[kind]._meta.verbose_name_plural}")
+    stored = store_upload(upload)
+    return submit_upload_job(
+        job_kind="import",
+        stored=stored,
+        params={"kind": kind, "skip_invalid": skip_invalid},
+        by=by,
+    )
+
+
+def delete_upload(params: Mapping[str, Any]) -> None:
     upload_path(params["path"]).unlink(missing_ok=True)
 
 
@@ -489,7 +503,7 @@ def _row_errors(errors: Iterable[RowError]) -> list[dict[str, Any]]:
     return [{"row": e.row, "field": e.field, "reason": e.reason} for e in errors]
 
 
-@register("import", cleanup=_delete_upload)
+@register("import", cleanup=delete_upload)
 def import_job(
     ctx: JobContext,
     *,
