@@ -13,39 +13,26 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from cityweave.core.search.params import (
+    SLUG_RE,
+    InvalidSearchParams,
+    param_value,
+    param_values,
+)
 from cityweave.exchange.models import EventKind, TransferStage
 from cityweave.exchange.selectors import EventFilters, TransferFilters
 
-SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,220}$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_VALUES = 50
 MAX_PAGE = 100_000
 
 
-class InvalidExchangeParams(ValueError):
-    def __init__(self, message: str, param: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
-
-
-def _getlist(data: Mapping[str, Any], name: str) -> list[str]:
-    getlist = getattr(data, "getlist", None)
-    raw: Any = getlist(name) if callable(getlist) else data.get(name, [])
-    if raw is None:
-        raw = []
-    if isinstance(raw, str | int):
-        raw = [raw]
-    return [str(value).strip() for value in raw if str(value).strip()]
-
-
-def _last(data: Mapping[str, Any], name: str) -> str:
-    values = _getlist(data, name)
-    return values[-1] if values else ""
+class InvalidExchangeParams(InvalidSearchParams):
+    """A malformed event or transfer filter (HTTP 400 wherever a search parameter is)."""
 
 
 def _slugs(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    values = _getlist(data, name)
+    values = param_values(data, name)
     if len(values) > MAX_VALUES:
         raise InvalidExchangeParams(
             _("%(name)s: at most %(max)d values are accepted") % {"name": name, "max": MAX_VALUES},
@@ -107,7 +94,7 @@ def parse_page(data: Mapping[str, Any]) -> tuple[int, int]:
         ("page", 1, MAX_PAGE),
         ("page_size", settings.PAGE_SIZE, settings.MAX_PAGE_SIZE),
     ):
-        raw = _last(data, name)
+        raw = param_value(data, name)
         try:
             value = int(raw) if raw else default
         except ValueError:
@@ -128,12 +115,12 @@ def parse_event_filters(data: Mapping[str, Any], *, month: bool = True) -> Event
     ``from``/``to`` (YYYY-MM-DD, the API)."""
     starts_on = ends_on = None
     if month:
-        bounds = parse_month(_last(data, "month"))
+        bounds = parse_month(param_value(data, "month"))
         if bounds:
             starts_on, ends_on = bounds
     else:
-        starts_on = parse_date(_last(data, "from"), "from")
-        ends_on = parse_date(_last(data, "to"), "to")
+        starts_on = parse_date(param_value(data, "from"), "from")
+        ends_on = parse_date(param_value(data, "to"), "to")
         if starts_on and ends_on and ends_on < starts_on:
             raise InvalidExchangeParams(_("to: must not be before from"), "to")
     return EventFilters(

@@ -52,7 +52,7 @@ class InvalidSearchParams(ValueError):
         self.param = param
 
 
-def _getlist(data: Mapping[str, Any], name: str) -> list[str]:
+def param_values(data: Mapping[str, Any], name: str) -> list[str]:
     getlist = getattr(data, "getlist", None)
     raw: Any = getlist(name) if callable(getlist) else data.get(name, [])
     if raw is None:
@@ -62,13 +62,13 @@ def _getlist(data: Mapping[str, Any], name: str) -> list[str]:
     return [str(value).strip() for value in raw if str(value).strip()]
 
 
-def _last(data: Mapping[str, Any], name: str) -> str:
-    values = _getlist(data, name)
+def param_value(data: Mapping[str, Any], name: str) -> str:
+    values = param_values(data, name)
     return values[-1] if values else ""
 
 
 def _int(data: Mapping[str, Any], name: str, default: int) -> int:
-    raw = _last(data, name)
+    raw = param_value(data, name)
     if not raw:
         return default
     try:
@@ -90,7 +90,7 @@ def _choices(name: str) -> tuple[str, ...]:
 
 
 def filter_values(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    values = _getlist(data, name)
+    values = param_values(data, name)
     if len(values) > MAX_VALUES_PER_FILTER:
         raise InvalidSearchParams(
             f"{name}: at most {MAX_VALUES_PER_FILTER} values are accepted", name
@@ -124,7 +124,7 @@ def filter_values(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
 
 def _years(data: Mapping[str, Any]) -> tuple[int, ...]:
     years: list[int] = []
-    for raw in _getlist(data, "year"):
+    for raw in param_values(data, "year"):
         try:
             year = int(raw)
         except ValueError:
@@ -140,7 +140,7 @@ def parse_search_params(querydict: Mapping[str, Any]) -> SearchParams:
     """Validate request parameters (a ``QueryDict`` or a plain mapping; repeated parameters give
     several values of a filter). Unknown parameters are ignored; malformed values raise
     ``InvalidSearchParams``."""
-    q = " ".join(_last(querydict, "q").split())
+    q = " ".join(param_value(querydict, "q").split())
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidSearchParams(f"q: longer than {MAX_QUERY_LENGTH} characters", "q")
     page = _int(querydict, "page", 1)
@@ -154,7 +154,7 @@ def parse_search_params(querydict: Mapping[str, Any]) -> SearchParams:
     filters: dict[str, Any] = {
         name: filter_values(querydict, name) for name in FACETS if name != "year"
     }
-    facets = _last(querydict, "facets").lower()
+    facets = param_value(querydict, "facets").lower()
     if facets not in {"", "true", "1", "yes", "false", "0", "no"}:
         raise InvalidSearchParams("facets: expected true or false", "facets")
     return SearchParams(
