@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from harness import emit, percentile, run_child, setup_django
+from harness import as_served, emit, percentile, run_child, setup_django
 
 PG_DATABASE = "cw_bench"
 TEXTS = [
@@ -165,6 +165,7 @@ def child(backend: str, cases: int, rounds: int) -> None:
     timings["index_s"] = time.perf_counter() - started
     chosen = queries(rng)
     client = Client()
+    as_served()
     faceted = measure(client, chosen, rounds)
     bare = measure(client, [{"q": p["q"], "facets": "false"} for p in chosen], rounds)
     sample = client.get("/api/v1/search", chosen[0]).json()

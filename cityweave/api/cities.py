@@ -51,19 +51,15 @@ def city_map(request: HttpRequest, filters: Query[CityQuery]) -> HttpResponse:
     city map draws): properties ``slug``, ``name`` and ``country_code`` only, no whitespace; the
     page of a city is ``/cities/{slug}/`` and ``/api/v1/cities/{slug}`` has the rest."""
     rows = selectors.city_map_rows(parse_city_filters(request.GET))
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": (lon, lat)},
-            "properties": {"slug": slug, "name": name, "country_code": country},
-        }
+    # Written as text, one feature at a time: thousands of dicts would cost more to build (and
+    # to garbage-collect) than the JSON itself.
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    features = ",".join(
+        f'{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon!r},{lat!r}]}},'
+        f'"properties":{{"slug":{dumps(slug)},"name":{dumps(name)},"country_code":{dumps(country)}}}}}'
         for slug, name, country, lat, lon in rows
-    ]
-    body = json.dumps(
-        {"type": "FeatureCollection", "features": features},
-        ensure_ascii=False,
-        separators=(",", ":"),
     )
+    body = f'{{"type":"FeatureCollection","features":[{features}]}}'
     return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
 
 

@@ -87,3 +87,41 @@ def test_ranking_keeps_the_tier_and_orders_by_score() -> None:
     assert ranked[0].score > ranked[1].score
     with pytest.raises(ValueError, match="tier"):
         rank_peers(A, [B], tier="continental")
+
+
+def test_ranking_on_arrays_equals_ranking_every_candidate_by_score() -> None:
+    """``rank_peers`` scores on arrays and re-scores a short list; it must pick exactly what
+    sorting every candidate by ``score`` picks, ties and missing facts included."""
+    import random
+
+    rng = random.Random(7)
+    codes = ["heat", "water", "biodiversity", "air", "health"]
+    countries = ["PL", "DE", "CZ"]
+    candidates = []
+    for index in range(2, 400):
+        has_place = rng.random() > 0.1
+        candidates.append(
+            profile(
+                index,
+                name=f"City {rng.randint(1, 60)}",  # shared names: ties broken by id
+                country_code=rng.choice(countries),
+                population=rng.choice([None, 0, 5_000, 50_000, 120_000, 1_000_000]),
+                latitude=50 + rng.uniform(-3, 3) if has_place else None,
+                longitude=20 + rng.uniform(-3, 3) if has_place else None,
+                biogeographic_region=rng.choice(["", "continental", "alpine"]),
+                challenges=frozenset(rng.sample(codes, rng.randint(0, 3))),
+                cases_by_challenge={
+                    code: frozenset(rng.sample(range(1000), rng.randint(1, 4)))
+                    for code in rng.sample(codes, rng.randint(0, 2))
+                },
+            )
+        )
+    for tier in ("local", "regional"):
+        expected = sorted(
+            (score(A, c) for c in candidates if tier_of(A, c) == tier),
+            key=lambda m: (-m.score, m.peer.name, m.peer.id),
+        )
+        for limit in (1, 5, 40):
+            ranked = rank_peers(A, candidates, tier=tier, limit=limit)
+            assert [m.peer.id for m in ranked] == [m.peer.id for m in expected[:limit]]
+            assert [m.score for m in ranked] == [m.score for m in expected[:limit]]
