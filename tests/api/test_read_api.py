@@ -197,7 +197,8 @@ def test_search_queries_do_not_grow_with_the_page_size(client: Any, world: World
             response = client.get("/api/v1/search", {"page_size": size, "q": "zz"})
         assert response.json()["count"] > 40
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 6
+    # PostgreSQL adds the two statements that set and reset the search's planner setting.
+    assert counts[0] == counts[1] <= 6 + (2 if connection.vendor == "postgresql" else 0)
 
 
 def test_staff_with_view_permission_sees_drafts(client: Any, world: World) -> None:

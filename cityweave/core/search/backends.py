@@ -1,38 +1,57 @@
 """What differs between the two search backends: the full-text query language, the match and
-its rank, and keeping the SQLite FTS5 table in step (PostgreSQL needs nothing: its index is on
-an expression of the text columns and ``rank_vector`` is a generated column).
+its rank, the planner settings of a search, and keeping the SQLite FTS5 table in step
+(PostgreSQL's ``search_vector`` and ``rank_vector`` are generated columns and need nothing).
 
 The text lives in ``core_searchtext`` (one row per document, same id) in three columns: title
 and body tokens, which are ranked, and facet tokens (``text.facet_token``), which only filter.
 The FTS5 table ``core_searchtext_fts`` indexes it as external content, so it stores no second
-copy; bm25 weighs title tokens ten times body tokens. On PostgreSQL a GIN index on the vector of
-all three columns matches (``PG_MATCH_VECTOR``), and ``ts_rank`` on ``rank_vector``, the title
+copy; bm25 weighs title tokens ten times body tokens. On PostgreSQL a GIN index on
+``search_vector`` (all three columns) matches and ``ts_rank`` on ``rank_vector``, the title
 words kept in the row, ranks (docs/decisions/0006-postgresql-search-tuning.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 FTS_TABLE = "core_searchtext_fts"
 TEXT_TABLE = "core_searchtext"
 DOC_TABLE = "core_searchdocument"
 # bm25 column weights: title tokens ten times body tokens; facet tokens do not count.
 FTS_WEIGHTS = "10.0, 1.0, 0.0"
-# PostgreSQL: the vector every document is matched on. It is the expression of the GIN index
-# (core migration 0004), never stored: the planner knows to_tsvector is costly, so it reads the
-# index rather than computing a vector per row.
-PG_MATCH_VECTOR = (
-    "to_tsvector('simple'::regconfig, t.title_tokens || ' ' || t.body_tokens || ' ' || "
-    "t.facet_tokens)"
-)
 
 
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+_search = threading.local()
+
+
+@contextmanager
+def search_statement() -> Iterator[Any]:
+    """A cursor for search statements. On PostgreSQL they run in a transaction that forbids
+    sequential scans: the planner does not count detoasting a 2 kB vector per row, so for a
+    common word it would scan (and detoast) the whole table instead of reading the GIN index.
+    Nested uses share the outer one's transaction and setting."""
+    if not is_postgresql() or getattr(_search, "active", False):
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        _search.active = True
+        try:
+            yield cursor
+        finally:
+            _search.active = False
+        # Inside an outer transaction the setting would outlive the search: put it back.
+        cursor.execute("RESET enable_seqscan")
 
 
 def expression(groups: Sequence[Sequence[str]]) -> str:
@@ -50,7 +69,7 @@ def match_sql(query: str) -> tuple[str, list[Any]]:
     if is_postgresql():
         sql = (
             f"SELECT t.document_id AS id FROM {TEXT_TABLE} t "
-            f"WHERE {PG_MATCH_VECTOR} @@ to_tsquery('simple', %s)"
+            f"WHERE t.search_vector @@ to_tsquery('simple', %s)"
         )
     else:
         sql = f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
@@ -61,11 +80,11 @@ def ranked_sql(query: str) -> tuple[str, list[Any]]:
     """SQL returning ``(id, rank)`` of the matching documents, lower rank first (bm25 on FTS5,
     minus ts_rank on PostgreSQL)."""
     if is_postgresql():
-        # Match through the GIN index, rank on the title vector kept in the row.
+        # Match through the GIN index on the full vector, rank on the title vector in the row.
         sql = (
             f"SELECT t.document_id AS id, -ts_rank(t.rank_vector, query) AS rank "
             f"FROM {TEXT_TABLE} t, to_tsquery('simple', %s) query "
-            f"WHERE {PG_MATCH_VECTOR} @@ query"
+            f"WHERE t.search_vector @@ query"
         )
     else:
         sql = (

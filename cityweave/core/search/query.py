@@ -16,7 +16,6 @@ import json
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
@@ -190,7 +189,7 @@ class _Query:
 
 
 def _fetch(sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with backends.search_statement() as cursor:
         cursor.execute(sql, args)
         return list(cursor.fetchall())
 
@@ -316,19 +315,23 @@ def _faceted(query: _Query) -> tuple[int, dict[str, list[FacetCount]], list[int]
 
 def run_search(params: SearchParams) -> SearchResult:
     query = _Query(params)
-    if params.with_facets:
-        count, facets, ids = _faceted(query)
-    else:
-        ids = [row[0] for row in _fetch(*query.page_ids_sql())]
-        count, facets = int(_fetch(*query.count_sql())[0][0]), {}
-    items = _hits(_page_rows(ids), params.q, with_snippets=True)
+    with backends.search_statement():
+        if params.with_facets:
+            count, facets, ids = _faceted(query)
+        else:
+            ids = [row[0] for row in _fetch(*query.page_ids_sql())]
+            count, facets = int(_fetch(*query.count_sql())[0][0]), {}
+        rows = _page_rows(ids)
+    items = _hits(rows, params.q, with_snippets=True)
     return SearchResult(
         count=count, items=items, facets=facets, page=params.page, page_size=params.page_size
     )
 
 
 def located_hits(params: SearchParams) -> list[SearchHit]:
-    return _hits(_fetch(*_Query(params).located_sql()), params.q, with_snippets=False)
+    with backends.search_statement():
+        rows = _fetch(*_Query(params).located_sql())
+    return _hits(rows, params.q, with_snippets=False)
 
 
 def object_ids_sql(kind: str, q: str) -> tuple[str, list[Any]]:
