@@ -1,0 +1,37 @@
+"""The engine's models, each with ``SPEC``, ``validate()`` and ``run()``, by the name the
+command line uses (``cityweave assess carbon``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cityweave.engine.models import carbon, runoff
+from cityweave.engine.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class Model:
+    spec: ModelSpec
+    # InVEST argument names → the model's arguments; the InVEST model ids it accepts.
+    parse: Callable[[Mapping[str, Any]], Any]
+    run: Callable[..., Any]
+    invest_ids: tuple[str, ...]
+
+
+MODELS: dict[str, Model] = {
+    "carbon": Model(carbon.SPEC, carbon.CarbonArgs.from_invest, carbon.run, ("carbon",)),
+    "runoff": Model(
+        runoff.SPEC,
+        runoff.RunoffArgs.from_invest,
+        runoff.run,
+        ("urban_flood_risk_mitigation",),
+    ),
+}
+
+
+def run_model(name: str, args: Mapping[str, Any], out_dir: Path, *, progress: Any = None) -> Any:
+    model = MODELS[name]
+    return model.run(model.parse(args), out_dir, progress=progress)
