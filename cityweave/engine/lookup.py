@@ -14,27 +14,37 @@ def missing_codes(codes: np.ndarray, valid: np.ndarray, known: Mapping[int, obje
     return sorted(int(code) for code in present if int(code) not in known)
 
 
-def reclassify(
-    codes: np.ndarray,
-    valid: np.ndarray,
-    values: Mapping[int, float],
-    *,
-    raster: str,
-    table: str,
-    nodata: float,
-) -> np.ndarray:
-    """``values[code]`` for every valid cell (float64), ``nodata`` elsewhere.
+def class_index(
+    codes: np.ndarray, valid: np.ndarray, known: Mapping[int, object], *, raster: str, table: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted codes of ``known`` and, per cell, the position of its code among them (int32;
+    0 for invalid cells): every per-class value is then one gather, ``values[index]``.
 
-    Raises ``EngineInputError`` listing every code of ``raster`` that ``table`` lacks."""
-    missing = missing_codes(codes, valid, values)
+    Land-cover codes span a small range, so the position comes from a table indexed by code:
+    one pass over the cells, and no 64-bit temporaries. Raises ``EngineInputError`` listing
+    every code of ``raster`` that ``table`` lacks."""
+    keys = np.array(sorted(known), dtype=np.int64)
+    present = codes[valid]
+    lo, hi = int(present.min()), int(present.max())
+    if hi - lo >= 10_000_000:  # scattered codes: sort instead
+        missing = missing_codes(codes, valid, known)
+        index = np.searchsorted(keys, codes).astype(np.int32)
+    else:
+        offset = codes.astype(np.int32)
+        offset -= lo
+        np.clip(offset, 0, hi - lo, out=offset)
+        seen = np.zeros(hi - lo + 1, dtype=bool)
+        seen[offset[valid]] = True
+        missing = [lo + int(i) for i in np.flatnonzero(seen) if lo + int(i) not in known]
+        positions = np.zeros(hi - lo + 1, dtype=np.int32)
+        inside = (keys >= lo) & (keys <= hi)
+        positions[keys[inside] - lo] = np.flatnonzero(inside).astype(np.int32)
+        index = positions[offset]
+        del offset
     if missing:
         listed = ", ".join(str(code) for code in missing[:50])
         raise EngineInputError(
             table, f"has no row for the land-cover codes {listed} found in {raster}"
         )
-    keys = np.array(sorted(values), dtype=np.int64)
-    table_values = np.array([values[int(k)] for k in keys], dtype=np.float64)
-    out = np.full(codes.shape, nodata, dtype=np.float64)
-    index = np.searchsorted(keys, codes[valid])
-    out[valid] = table_values[index]
-    return out
+    index[~valid] = 0
+    return keys, index

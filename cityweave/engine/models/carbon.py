@@ -17,7 +17,7 @@ import numpy as np
 
 from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import reclassify
+from cityweave.engine.lookup import class_index
 from cityweave.engine.spec import Input, ModelSpec, Output
 
 POOLS = ("c_above", "c_below", "c_soil", "c_dead")
@@ -137,13 +137,10 @@ def validate(args: CarbonArgs) -> list[str]:
     return problems
 
 
-def carbon_storage(pools: Mapping[str, np.ndarray], valid: np.ndarray) -> np.ndarray:
-    """C = c_above + c_below + c_soil + c_dead per cell (Mg C/ha); ``NODATA`` where the land
-    cover is nodata. InVEST 3.20 ``carbon.execute``: sum of the reclassified pool rasters."""
-    total = np.zeros(valid.shape, dtype=np.float64)
-    for name in POOLS:
-        total += np.where(valid, pools[name], 0.0)
-    return np.where(valid, total, NODATA)
+def carbon_density(pools: Mapping[str, float]) -> float:
+    """C = c_above + c_below + c_soil + c_dead (Mg C/ha) of one land-cover class (InVEST 3.20
+    ``carbon.execute``: the sum of the four reclassified pool rasters)."""
+    return float(sum(pools[name] for name in POOLS))
 
 
 def valuation_constant(
@@ -166,25 +163,20 @@ class CarbonResult:
 def _storage(
     raster: io.Raster, table: Mapping[int, Mapping[str, float]], table_path: str
 ) -> np.ndarray:
-    pools = {
-        name: reclassify(
-            raster.values,
-            raster.valid,
-            {code: row[name] for code, row in table.items()},
-            raster=raster.path,
-            table=table_path,
-            nodata=0.0,
-        )
-        for name in POOLS
-    }
-    return carbon_storage(pools, raster.valid)
+    """Carbon density per cell (Mg C/ha, float32), ``NODATA`` where the land cover is nodata:
+    the density of each class, gathered once per cell."""
+    keys, index = class_index(
+        raster.values, raster.valid, table, raster=raster.path, table=table_path
+    )
+    density = np.array([carbon_density(table[int(k)]) for k in keys], dtype=np.float32)
+    return np.where(raster.valid, density[index], np.float32(NODATA))
 
 
 def _total(density: np.ndarray, cell_area_m2: float) -> float:
     """Σ cells (per ha) · cell area (m²) / 10,000 m²/ha: Mg C from Mg C/ha, currency from
     currency/ha."""
-    valid = density != NODATA
-    return float(density[valid].sum() * cell_area_m2 / 1e4)
+    valid = density != np.float32(NODATA)
+    return float(density[valid].sum(dtype=np.float64) * cell_area_m2 / 1e4)
 
 
 def run(
@@ -207,7 +199,7 @@ def run(
     c_bas = _storage(bas, table, str(args.carbon_pools_path))
     files = {
         "c_storage_bas": io.write_raster(
-            out_dir / "c_storage_bas.tif", c_bas.astype(np.float32), bas.grid, nodata=NODATA
+            out_dir / "c_storage_bas.tif", c_bas, bas.grid, nodata=NODATA
         )
     }
     summary = {"c_storage_bas_mg": _total(c_bas, bas.grid.cell_area_m2)}
@@ -222,13 +214,13 @@ def run(
             )
         c_alt = _storage(alt, table, str(args.carbon_pools_path))
         step()
-        both = (c_bas != NODATA) & (c_alt != NODATA)
-        change = np.where(both, c_alt - c_bas, NODATA)
+        both = bas.valid & alt.valid
+        change = np.where(both, c_alt - c_bas, np.float32(NODATA))
         files["c_storage_alt"] = io.write_raster(
-            out_dir / "c_storage_alt.tif", c_alt.astype(np.float32), bas.grid, nodata=NODATA
+            out_dir / "c_storage_alt.tif", c_alt, bas.grid, nodata=NODATA
         )
         files["c_change_bas_alt"] = io.write_raster(
-            out_dir / "c_change_bas_alt.tif", change.astype(np.float32), bas.grid, nodata=NODATA
+            out_dir / "c_change_bas_alt.tif", change, bas.grid, nodata=NODATA
         )
         summary["c_storage_alt_mg"] = _total(c_alt, bas.grid.cell_area_m2)
         summary["c_change_bas_alt_mg"] = _total(change, bas.grid.cell_area_m2)
@@ -240,9 +232,9 @@ def run(
                 rate_change=float(args.rate_change or 0.0),
                 years=int(args.lulc_alt_year or 0) - int(args.lulc_bas_year or 0),
             )
-            npv = np.where(both, change * constant, NODATA)
+            npv = np.where(both, change * np.float32(constant), np.float32(NODATA))
             files["npv_alt"] = io.write_raster(
-                out_dir / "npv_alt.tif", npv.astype(np.float32), bas.grid, nodata=NODATA
+                out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA
             )
             summary["npv_alt"] = _total(npv, bas.grid.cell_area_m2)
             step()

@@ -16,7 +16,7 @@ import numpy as np
 
 from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import missing_codes
+from cityweave.engine.lookup import class_index
 from cityweave.engine.spec import Input, ModelSpec, Output
 
 NODATA = io.FLOAT_NODATA
@@ -116,10 +116,11 @@ class RunoffResult:
     summary: dict[str, float]
 
 
-def _curve_numbers(
+def _combinations(
     lulc: io.Raster, soil: io.Raster, table: Mapping[int, Mapping[str, float]], table_path: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """CN per cell from (land cover, soil group), and the mask of cells where both are known."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The curve numbers of every (class, soil group) pair, as a (classes x 4) table, the index
+    of each cell's pair in that table flattened, and the mask of cells where both are known."""
     valid = lulc.valid & soil.valid
     groups = np.unique(soil.values[valid])
     bad = [int(g) for g in groups if int(g) not in SOIL_GROUPS]
@@ -127,27 +128,20 @@ def _curve_numbers(
         raise EngineInputError(
             soil.path, f"holds soil groups {', '.join(map(str, bad))}; expected 1 to 4 (A to D)"
         )
-    missing = missing_codes(lulc.values, valid, table)
-    if missing:
-        raise EngineInputError(
-            table_path,
-            f"has no row for the land-cover codes {', '.join(map(str, missing[:50]))} found in "
-            f"{lulc.path}",
-        )
-    codes = np.array(sorted(table), dtype=np.int64)
-    lookup = np.array([[table[int(c)][name] for name in CN_COLUMNS] for c in codes])
-    bad_cn = (lookup < 0) | (lookup > 100)
+    keys, rows = class_index(lulc.values, valid, table, raster=lulc.path, table=table_path)
+    cn = np.array([[table[int(k)][name] for name in CN_COLUMNS] for k in keys])
+    bad_cn = (cn < 0) | (cn > 100)
     if bad_cn.any():
         row, column = np.argwhere(bad_cn)[0]
         raise EngineInputError(
             table_path,
-            f"lucode {codes[row]}, {CN_COLUMNS[column]}: {lookup[row, column]:g} is not a curve "
+            f"lucode {keys[row]}, {CN_COLUMNS[column]}: {cn[row, column]:g} is not a curve "
             "number (0 to 100)",
         )
-    cn = np.full(lulc.values.shape, np.nan)
-    rows = np.searchsorted(codes, lulc.values[valid])
-    cn[valid] = lookup[rows, soil.values[valid].astype(np.int64) - 1]
-    return cn, valid
+    pair = rows * np.int32(len(SOIL_GROUPS))
+    pair += np.where(valid, soil.values, 1).astype(np.int32)
+    pair -= 1
+    return cn, pair, valid
 
 
 def run(
@@ -165,45 +159,44 @@ def run(
         )
     if progress:
         progress(1, 4)
-    cn, valid = _curve_numbers(lulc, soil, table, str(args.curve_number_table_path))
-    s = potential_retention(np.where(valid, cn, 100.0))
-    q = storm_runoff(args.rainfall_depth, s)
+    cn, pair, valid = _combinations(lulc, soil, table, str(args.curve_number_table_path))
+    # Every output depends on the cell's (class, soil group) pair only: compute it for each
+    # pair, then gather it per cell.
     p = args.rainfall_depth
-    retention_index = 1.0 - q / p
     area = lulc.grid.cell_area_m2
-    retention_m3 = retention_index * p * area * 1e-3
-    q_m3 = q * area * 1e-3
+    s = potential_retention(cn)
+    q = storm_runoff(p, s)
+    retention_index = 1.0 - q / p
+    per_pair = {
+        "Q_mm": q,
+        "Runoff_retention_index": retention_index,
+        "Runoff_retention_m3": retention_index * p * area * 1e-3,
+        "Q_m3": q * area * 1e-3,
+        "cn_raster": cn,
+        "s_max": s,
+    }
+    where = {"Q_m3": "intermediate/", "cn_raster": "intermediate/", "s_max": "intermediate/"}
     if progress:
         progress(2, 4)
-
-    def out(values: np.ndarray) -> np.ndarray:
-        return np.where(valid, values, NODATA).astype(np.float32)
-
     grid = lulc.grid
-    files = {
-        "Q_mm": io.write_raster(out_dir / "Q_mm.tif", out(q), grid, nodata=NODATA),
-        "Runoff_retention_index": io.write_raster(
-            out_dir / "Runoff_retention_index.tif", out(retention_index), grid, nodata=NODATA
-        ),
-        "Runoff_retention_m3": io.write_raster(
-            out_dir / "Runoff_retention_m3.tif", out(retention_m3), grid, nodata=NODATA
-        ),
-        "Q_m3": io.write_raster(
-            out_dir / "intermediate" / "Q_m3.tif", out(q_m3), grid, nodata=NODATA
-        ),
-        "cn_raster": io.write_raster(
-            out_dir / "intermediate" / "cn_raster.tif", out(cn), grid, nodata=NODATA
-        ),
-        "s_max": io.write_raster(
-            out_dir / "intermediate" / "s_max.tif", out(s), grid, nodata=NODATA
-        ),
-    }
+    files: dict[str, Path] = {}
+    totals: dict[str, float] = {}
+    counts = np.bincount(pair[valid], minlength=cn.size)
+    for name, table_values in per_pair.items():
+        flat = table_values.astype(np.float32).ravel()
+        cells = np.where(valid, flat[pair], np.float32(NODATA))
+        files[name] = io.write_raster(
+            out_dir / f"{where.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
+        )
+        # Sums over the cells, from the pair counts: the same float32 values, added in float64.
+        totals[name] = float((counts * flat.astype(np.float64)).sum())
     if progress:
         progress(3, 4)
+    n_valid = int(valid.sum())
     summary = {
-        "rnf_rt_idx": float(retention_index[valid].mean()),
-        "rnf_rt_m3": float(retention_m3[valid].sum()),
-        "flood_vol": float(q_m3[valid].sum()),
+        "rnf_rt_idx": totals["Runoff_retention_index"] / n_valid,
+        "rnf_rt_m3": totals["Runoff_retention_m3"],
+        "flood_vol": totals["Q_m3"],
     }
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",

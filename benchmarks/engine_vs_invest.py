@@ -1,0 +1,137 @@
+"""CityWeave's engine against InVEST on the same synthetic cities, timed in the same run.
+
+    .venv/bin/python benchmarks/engine_vs_invest.py [--sizes 1000 2000 4000]
+        [--models carbon runoff] [--rounds 1]
+
+InVEST's Python: ``CITYWEAVE_INVEST_PYTHON``, default ``/tmp/invest-venv/bin/python``.
+
+For each size (cells per side, 10 m cells) the script writes a synthetic city of ten classes
+(``synthetic.py``), runs each model with both tools in processes of their own
+(``run_model.py``) and prints the wall time of the model call, the peak memory of each process
+and the ratio InVEST / CityWeave. Carbon runs with sequestration and valuation; runoff is
+InVEST's Urban Flood Risk Mitigation without buildings. Installs nothing: InVEST comes from
+its own venv (``../shared/tools/install_invest.sh``). Targets: every model >= 10x faster,
+peak memory no higher than InVEST's. Never run by ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+from synthetic import carbon_pools_csv, curve_numbers_csv, land_cover, soil_groups
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+INVEST_PYTHON = os.environ.get("CITYWEAVE_INVEST_PYTHON", "/tmp/invest-venv/bin/python")
+
+
+def write(path: Path, values: np.ndarray) -> str:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=values.shape[1],
+        height=values.shape[0],
+        count=1,
+        dtype=values.dtype.name,
+        crs="EPSG:32633",
+        transform=from_origin(500_000.0, 5_000_000.0, 10.0, 10.0),
+        nodata=-1,
+        tiled=True,
+        compress="deflate",
+    ) as dataset:
+        dataset.write(values, 1)
+    return str(path)
+
+
+def inputs(model: str, size: int, folder: Path) -> dict[str, Any]:
+    if model == "carbon":
+        bas = land_cover(1, size)
+        alt = bas.copy()
+        alt[(alt == 3) | (alt == 7)] = 9
+        (folder / "pools.csv").write_text(carbon_pools_csv(11))
+        return {
+            "lulc_bas_path": write(folder / "lulc_bas.tif", bas),
+            "lulc_alt_path": write(folder / "lulc_alt.tif", alt),
+            "carbon_pools_path": str(folder / "pools.csv"),
+            "calc_sequestration": True,
+            "do_valuation": True,
+            "lulc_bas_year": 2020,
+            "lulc_alt_year": 2035,
+            "price_per_metric_ton_of_c": 43.0,
+            "discount_rate": -7.1,
+            "rate_change": 5.0,
+        }
+    (folder / "cn.csv").write_text(curve_numbers_csv(12))
+    return {
+        "lulc_path": write(folder / "lulc.tif", land_cover(2, size)),
+        "soils_hydrological_group_raster_path": write(folder / "soils.tif", soil_groups(12, size)),
+        "curve_number_table_path": str(folder / "cn.csv"),
+        "rainfall_depth": 75.0,
+    }
+
+
+def run(tool: str, model: str, args_path: Path, out: Path) -> dict[str, float]:
+    python = INVEST_PYTHON if tool == "invest" else sys.executable
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [python, str(HERE / "run_model.py"), "--tool", tool, "--model", model]
+    command += ["--args", str(args_path), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=3600)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+            return result
+    raise SystemExit(f"{tool} {model} failed:\n{done.stderr[-3000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
+    parser.add_argument("--models", nargs="+", default=["carbon", "runoff"])
+    parser.add_argument("--rounds", type=int, default=1, help="runs per tool; the median counts")
+    options = parser.parse_args()
+    if not Path(INVEST_PYTHON).exists():
+        raise SystemExit(
+            f"InVEST not found at {INVEST_PYTHON}: run ../shared/tools/install_invest.sh"
+        )
+    lines = [
+        f"{'model':<8}{'cells':>12}{'InVEST s':>10}{'CityWeave s':>13}{'ratio':>8}"
+        f"{'InVEST MB':>11}{'CityWeave MB':>14}"
+    ]
+    for model in options.models:
+        for size in options.sizes:
+            with tempfile.TemporaryDirectory(prefix="cw-engine-") as tmp:
+                folder = Path(tmp)
+                args_path = folder / "args.json"
+                args_path.write_text(json.dumps(inputs(model, size, folder)))
+                times: dict[str, list[float]] = {"invest": [], "cityweave": []}
+                memory: dict[str, float] = {}
+                for round_ in range(options.rounds):
+                    for tool in ("invest", "cityweave"):
+                        result = run(tool, model, args_path, folder / f"{tool}-{round_}")
+                        times[tool].append(result["seconds"])
+                        memory[tool] = max(memory.get(tool, 0.0), result["peak_rss_mb"])
+                invest, ours = (statistics.median(times[t]) for t in ("invest", "cityweave"))
+                lines.append(
+                    f"{model:<8}{f'{size}²':>12}{invest:>10.2f}{ours:>13.2f}{invest / ours:>7.1f}x"
+                    f"{memory['invest']:>11.0f}{memory['cityweave']:>14.0f}"
+                )
+                sys.stdout.write(lines[-1] + "\n")
+    sys.stdout.write(
+        "\n".join(["", *lines, "targets: >= 10x faster, peak memory <= InVEST's"]) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
