@@ -168,8 +168,9 @@ def _storage(
     keys, index = class_index(
         raster.values, raster.valid, table, raster=raster.path, table=table_path
     )
-    density = np.array([carbon_density(table[int(k)]) for k in keys], dtype=np.float32)
-    return np.where(raster.valid, density[index], np.float32(NODATA))
+    density = np.array([carbon_density(table[int(k)]) for k in keys] + [NODATA], dtype=np.float32)
+    index[~raster.valid] = len(keys)  # the nodata entry
+    return np.take(density, index)
 
 
 def _total(density: np.ndarray, cell_area_m2: float) -> float:

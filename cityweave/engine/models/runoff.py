@@ -120,7 +120,8 @@ def _combinations(
     lulc: io.Raster, soil: io.Raster, table: Mapping[int, Mapping[str, float]], table_path: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The curve numbers of every (class, soil group) pair, as a (classes x 4) table, the index
-    of each cell's pair in that table flattened, and the mask of cells where both are known."""
+    of each cell's pair in that table flattened (``cn.size`` for cells where either is
+    nodata), and the mask of cells where both are known."""
     valid = lulc.valid & soil.valid
     groups = np.unique(soil.values[valid])
     bad = [int(g) for g in groups if int(g) not in SOIL_GROUPS]
@@ -139,8 +140,9 @@ def _combinations(
             "number (0 to 100)",
         )
     pair = rows * np.int32(len(SOIL_GROUPS))
-    pair += np.where(valid, soil.values, 1).astype(np.int32)
+    pair += soil.values.astype(np.int32)
     pair -= 1
+    pair[~valid] = cn.size  # the nodata entry appended to every per-pair table
     return cn, pair, valid
 
 
@@ -181,10 +183,10 @@ def run(
     grid = lulc.grid
     files: dict[str, Path] = {}
     totals: dict[str, float] = {}
-    counts = np.bincount(pair[valid], minlength=cn.size)
+    counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
     for name, table_values in per_pair.items():
         flat = table_values.astype(np.float32).ravel()
-        cells = np.where(valid, flat[pair], np.float32(NODATA))
+        cells = np.take(np.append(flat, np.float32(NODATA)), pair)
         files[name] = io.write_raster(
             out_dir / f"{where.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
         )
