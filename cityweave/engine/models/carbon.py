@@ -216,7 +216,8 @@ def run(
         c_alt = _storage(alt, table, str(args.carbon_pools_path))
         step()
         both = bas.valid & alt.valid
-        change = np.where(both, c_alt - c_bas, np.float32(NODATA))
+        change = np.full(c_bas.shape, NODATA, dtype=np.float32)
+        change[both] = c_alt[both] - c_bas[both]
         files["c_storage_alt"] = io.write_raster(
             out_dir / "c_storage_alt.tif", c_alt, bas.grid, nodata=NODATA
         )
@@ -233,7 +234,8 @@ def run(
                 rate_change=float(args.rate_change or 0.0),
                 years=int(args.lulc_alt_year or 0) - int(args.lulc_bas_year or 0),
             )
-            npv = np.where(both, change * np.float32(constant), np.float32(NODATA))
+            npv = np.full(change.shape, NODATA, dtype=np.float32)
+            npv[both] = change[both] * np.float32(constant)
             files["npv_alt"] = io.write_raster(
                 out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA
             )
