@@ -39,7 +39,7 @@ def class_index(
         positions = np.zeros(hi - lo + 1, dtype=np.int32)
         inside = (keys >= lo) & (keys <= hi)
         positions[keys[inside] - lo] = np.flatnonzero(inside).astype(np.int32)
-        index = positions[offset]
+        index = gather(positions, offset)
         del offset
     if missing:
         listed = ", ".join(str(code) for code in missing[:50])
@@ -48,3 +48,12 @@ def class_index(
         )
     index[~valid] = 0
     return keys, index
+
+
+def gather(values: np.ndarray, index: np.ndarray, *, rows: int = 256) -> np.ndarray:
+    """``values[index]`` strip by strip of ``rows`` rows: the same result without numpy's
+    whole-raster copy of ``index`` to 64-bit (128 MB for 4000 x 4000 cells)."""
+    out = np.empty(index.shape, dtype=values.dtype)
+    for start in range(0, index.shape[0], rows):
+        np.take(values, index[start : start + rows], out=out[start : start + rows])
+    return out

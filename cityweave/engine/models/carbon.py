@@ -17,7 +17,7 @@ import numpy as np
 
 from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index
+from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
 
 POOLS = ("c_above", "c_below", "c_soil", "c_dead")
@@ -170,7 +170,7 @@ def _storage(
     )
     density = np.array([carbon_density(table[int(k)]) for k in keys] + [NODATA], dtype=np.float32)
     index[~raster.valid] = len(keys)  # the nodata entry
-    return np.take(density, index)
+    return gather(density, index)
 
 
 def _total(density: np.ndarray, cell_area_m2: float) -> float:

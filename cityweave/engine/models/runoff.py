@@ -16,7 +16,7 @@ import numpy as np
 
 from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index
+from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
 
 NODATA = io.FLOAT_NODATA
@@ -140,7 +140,7 @@ def _combinations(
             "number (0 to 100)",
         )
     pair = rows * np.int32(len(SOIL_GROUPS))
-    pair += soil.values.astype(np.int32)
+    pair += soil.values
     pair -= 1
     pair[~valid] = cn.size  # the nodata entry appended to every per-pair table
     return cn, pair, valid
@@ -186,7 +186,7 @@ def run(
     counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
     for name, table_values in per_pair.items():
         flat = table_values.astype(np.float32).ravel()
-        cells = np.take(np.append(flat, np.float32(NODATA)), pair)
+        cells = gather(np.append(flat, np.float32(NODATA)), pair)
         files[name] = io.write_raster(
             out_dir / f"{where.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
         )
