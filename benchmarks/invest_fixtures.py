@@ -46,7 +46,8 @@ def write_raster(path: Path, values: np.ndarray, nodata: float) -> None:
 
 
 def write_aoi(path: Path) -> None:
-    """One watershed polygon covering the raster."""
+    """Three watersheds: a strip along the west edge, a triangle cutting cells in half, and a
+    polygon reaching past the raster's east edge (all in the raster's projection)."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(EPSG)
     driver = ogr.GetDriverByName("GPKG")
@@ -54,16 +55,24 @@ def write_aoi(path: Path) -> None:
     layer = source.CreateLayer("watersheds", srs, ogr.wkbPolygon)
     layer.CreateField(ogr.FieldDefn("ws_id", ogr.OFTInteger))
     x0, y1 = ORIGIN
-    x1, y0 = x0 + SIZE * CELL, y1 - SIZE * CELL
-    ring = ogr.Geometry(ogr.wkbLinearRing)
-    for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)):
-        ring.AddPoint(x, y)
-    polygon = ogr.Geometry(ogr.wkbPolygon)
-    polygon.AddGeometry(ring)
-    feature = ogr.Feature(layer.GetLayerDefn())
-    feature.SetField("ws_id", 1)
-    feature.SetGeometry(polygon)
-    layer.CreateFeature(feature)
+    width = SIZE * CELL
+    shapes = [
+        [(x0, y1 - width), (x0 + 0.3 * width, y1 - width), (x0 + 0.3 * width, y1), (x0, y1)],
+        [(x0 + 0.35 * width, y1 - 0.9 * width), (x0 + 0.95 * width, y1 - 0.9 * width),
+         (x0 + 0.62 * width, y1 - 0.13 * width)],
+        [(x0 + 0.7 * width, y1 - 0.5 * width), (x0 + 1.2 * width, y1 - 0.5 * width),
+         (x0 + 1.2 * width, y1 + 0.1 * width), (x0 + 0.7 * width, y1 + 0.1 * width)],
+    ]
+    for number, points in enumerate(shapes, start=1):
+        ring = ogr.Geometry(ogr.wkbLinearRing)
+        for x, y in [*points, points[0]]:
+            ring.AddPoint(x, y)
+        polygon = ogr.Geometry(ogr.wkbPolygon)
+        polygon.AddGeometry(ring)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("ws_id", number)
+        feature.SetGeometry(polygon)
+        layer.CreateFeature(feature)
     source = None
 
 
@@ -141,6 +150,8 @@ def run_case(name: str, out: Path) -> None:
         summaries = sorted(Path(workspace).rglob("*.csv"))
         for summary in summaries:
             shutil.copy(summary, folder / "outputs" / summary.name)
+        for part in Path(workspace).glob("flood_risk_service.*"):  # per-watershed results
+            shutil.copy(part, folder / "outputs" / part.name)
         listing = sorted(
             str(p.relative_to(workspace)) for p in Path(workspace).rglob("*") if p.is_file()
         )

@@ -194,3 +194,60 @@ def write_csv(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+@dataclass(frozen=True)
+class Polygons:
+    """The features of a polygon layer: shapely geometries, their attribute columns and CRS."""
+
+    geometries: list[Any]
+    fields: dict[str, np.ndarray]
+    crs: CRS
+    path: str
+
+
+def read_polygons(path: str | Path) -> Polygons:
+    """Every feature of the first layer of a vector file (GeoPackage, shapefile, GeoJSON)."""
+    import pyogrio.raw
+    import shapely
+
+    shown = str(path)
+    try:
+        meta, _fids, wkb, columns = pyogrio.raw.read(path)
+    except Exception as error:  # pyogrio raises its own DataSourceError/DataLayerError
+        raise EngineInputError(shown, f"cannot be read as a vector layer ({error})") from None
+    if meta.get("crs") is None:
+        raise EngineInputError(shown, "the layer has no coordinate reference system")
+    geometries = list(shapely.from_wkb(wkb))
+    if not geometries:
+        raise EngineInputError(shown, "the layer has no features")
+    if any(g is None or g.geom_type not in ("Polygon", "MultiPolygon") for g in geometries):
+        raise EngineInputError(shown, "every feature must be a polygon")
+    fields = {
+        str(name): np.asarray(values) for name, values in zip(meta["fields"], columns, strict=True)
+    }
+    return Polygons(geometries, fields, CRS.from_user_input(meta["crs"]), shown)
+
+
+def write_polygons(path: str | Path, polygons: Polygons, extra: Mapping[str, np.ndarray]) -> Path:
+    """The features of ``polygons`` with their columns and the ``extra`` ones, as a shapefile
+    (InVEST's format for per-area results)."""
+    import pyogrio.raw
+    import shapely
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(path.stem + ".*"):
+        old.unlink()
+    columns = {**polygons.fields, **extra}
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(np.array(polygons.geometries, dtype=object)),
+        list(columns.values()),
+        list(columns),
+        driver="ESRI Shapefile",
+        geometry_type="Polygon",
+        crs=polygons.crs.to_wkt(),
+        promote_to_multi=True,
+    )
+    return path

@@ -66,3 +66,30 @@ def test_runoff_matches_invest(tmp_path: Path) -> None:
     runoff.run(runoff.RunoffArgs.from_invest(args), out)
     for name in ("Q_mm.tif", "Runoff_retention_index.tif", "Runoff_retention_m3.tif"):
         compare(out / name, reference / name, rtol=1e-5, atol=1e-6)
+
+
+def test_runoff_per_watershed_matches_invest(tmp_path: Path) -> None:
+    """Three watersheds: a strip, a triangle cutting cells, one reaching past the raster."""
+    import pyogrio.raw
+
+    args, reference, out = case("urban_flood_risk_mitigation", tmp_path)
+    runoff.run(runoff.RunoffArgs.from_invest(args), out)
+
+    def fields(path: Path) -> dict[int, dict[str, float]]:
+        meta, _, _, columns = pyogrio.raw.read(path)
+        table = dict(zip(meta["fields"], columns, strict=True))
+        return {
+            int(ws): {
+                name: float(table[name][i]) for name in ("rnf_rt_idx", "rnf_rt_m3", "flood_vol")
+            }
+            for i, ws in enumerate(table["ws_id"])
+        }
+
+    ours, theirs = (
+        fields(out / "flood_risk_service.shp"),
+        fields(reference / "flood_risk_service.shp"),
+    )
+    assert sorted(ours) == sorted(theirs) == [1, 2, 3]
+    for ws, values in theirs.items():
+        for name, value in values.items():
+            assert ours[ws][name] == pytest.approx(value, rel=1e-5), (ws, name)

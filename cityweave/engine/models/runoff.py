@@ -18,6 +18,7 @@ from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
+from cityweave.engine.zonal import zone_counts
 
 NODATA = io.FLOAT_NODATA
 CN_COLUMNS = ("cn_a", "cn_b", "cn_c", "cn_d")
@@ -43,6 +44,12 @@ SPEC = ModelSpec(
             "SCS curve number per land-cover class and soil group",
             columns=("lucode", *CN_COLUMNS),
         ),
+        Input(
+            "aoi_watersheds_path",
+            "vector",
+            "watersheds (polygons) to summarise the results by",
+            required=False,
+        ),
     ),
     outputs=(
         Output("Q_mm.tif", "runoff of the storm", "mm"),
@@ -52,6 +59,11 @@ SPEC = ModelSpec(
         Output("intermediate/cn_raster.tif", "curve number per cell", ""),
         Output("intermediate/s_max.tif", "potential retention per cell", "mm"),
         Output("runoff_summary.csv", "totals over the raster", "m³"),
+        Output(
+            "flood_risk_service.shp",
+            "per watershed: mean retention index, retention and runoff volumes",
+            "m³",
+        ),
     ),
 )
 
@@ -62,6 +74,7 @@ class RunoffArgs:
     soils_hydrological_group_raster_path: Path
     rainfall_depth: float
     curve_number_table_path: Path
+    aoi_watersheds_path: Path | None = None
 
     @classmethod
     def from_invest(cls, args: Mapping[str, Any]) -> RunoffArgs:
@@ -84,6 +97,9 @@ class RunoffArgs:
             soils_hydrological_group_raster_path=Path(args["soils_hydrological_group_raster_path"]),
             rainfall_depth=rainfall,
             curve_number_table_path=Path(args["curve_number_table_path"]),
+            aoi_watersheds_path=Path(args["aoi_watersheds_path"])
+            if args.get("aoi_watersheds_path")
+            else None,
         )
 
 
@@ -146,6 +162,48 @@ def _combinations(
     return cn, pair, valid
 
 
+def _watersheds(
+    path: Path,
+    grid: io.Grid,
+    pair: np.ndarray,
+    valid: np.ndarray,
+    per_pair: Mapping[str, np.ndarray],
+    out_dir: Path,
+) -> Path:
+    """Per watershed (InVEST's ``flood_risk_service``): ``rnf_rt_idx`` the mean retention
+    index of its cells, ``rnf_rt_m3`` the retention volume and ``flood_vol`` the runoff volume
+    over them (m³)."""
+    polygons = io.read_polygons(path)
+    size = per_pair["Q_mm"].size
+    counts = zone_counts(polygons.geometries, polygons.crs, grid, pair, valid, size)
+    flat = {name: per_pair[name].astype(np.float32).ravel().astype(np.float64) for name in per_pair}
+    cells = np.array([c.sum() for c in counts], dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = np.array([c @ flat["Runoff_retention_index"] for c in counts]) / cells
+    extra = {
+        "rnf_rt_idx": np.where(cells > 0, index, np.nan),
+        "rnf_rt_m3": np.array([c @ flat["Runoff_retention_m3"] for c in counts]),
+        "flood_vol": np.array([c @ flat["Q_m3"] for c in counts]),
+    }
+    moved = io.Polygons(
+        [_to_grid(g, polygons.crs, grid) for g in polygons.geometries],
+        polygons.fields,
+        grid.crs,
+        polygons.path,
+    )
+    return io.write_polygons(out_dir / "flood_risk_service.shp", moved, extra)
+
+
+def _to_grid(geometry: Any, crs: Any, grid: io.Grid) -> Any:
+    """The geometry in the raster's projection, as InVEST writes its results."""
+    if crs == grid.crs:
+        return geometry
+    from rasterio.warp import transform_geom
+    from shapely.geometry import mapping, shape
+
+    return shape(transform_geom(crs, grid.crs, mapping(geometry)))
+
+
 def run(
     args: RunoffArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> RunoffResult:
@@ -200,6 +258,10 @@ def run(
         "rnf_rt_m3": totals["Runoff_retention_m3"],
         "flood_vol": totals["Q_m3"],
     }
+    if args.aoi_watersheds_path is not None:
+        files["flood_risk_service"] = _watersheds(
+            args.aoi_watersheds_path, lulc.grid, pair, valid, per_pair, out_dir
+        )
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],
