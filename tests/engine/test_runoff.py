@@ -75,3 +75,39 @@ def test_a_curve_number_above_100_is_refused(folder: Path) -> None:
 def test_rainfall_must_be_positive(folder: Path) -> None:
     with pytest.raises(EngineInputError, match="rainfall_depth: must be above 0 mm"):
         runoff.run(args(folder, rainfall=0), folder / "out")
+
+
+@pytest.mark.parametrize("epsg", [32633, 4326])
+def test_watersheds_sum_the_cells_whose_centres_they_hold(folder: Path, epsg: int) -> None:
+    """Cells are 10 m; the raster's top-left corner is (500000, 5000000). A polygon over the
+    west column holds cells (0,0) and (1,0): Q 0 and 50.539125 mm. Given in degrees
+    (EPSG:4326), it is moved to the raster's projection first."""
+    import pyogrio.raw
+    from rasterio.crs import CRS
+    from rasterio.warp import transform_geom
+    from shapely.geometry import box, mapping, shape
+
+    from cityweave.engine import io
+
+    west = box(500_000, 4_999_980, 500_010, 5_000_000).buffer(-0.01)
+    utm, crs = CRS.from_epsg(32633), CRS.from_epsg(epsg)
+    polygon = west if crs == utm else shape(transform_geom(utm, crs, mapping(west)))
+    layer = io.Polygons([polygon], {"ws_id": np.array([1], dtype=np.int32)}, crs, "test")
+    aoi = io.write_polygons(folder / "aoi" / "watersheds.shp", layer, {})
+    base = args(folder)
+    result = runoff.run(
+        runoff.RunoffArgs(
+            base.lulc_path,
+            base.soils_hydrological_group_raster_path,
+            100.0,
+            base.curve_number_table_path,
+            aoi,
+        ),
+        folder / "out",
+    )
+    meta, _, _, columns = pyogrio.raw.read(result.files["flood_risk_service"])
+    table = dict(zip(meta["fields"], columns, strict=True))
+    # Q_m3 = Q mm x 100 m² / 1000: (0 + 50.539125) x 0.1 = 5.0539125 m³
+    assert table["flood_vol"][0] == pytest.approx(5.0539125, rel=1e-5)
+    # Mean retention index of the two cells: (1 + 0.49460875) / 2
+    assert table["rnf_rt_idx"][0] == pytest.approx((1 + 0.49460875) / 2, rel=1e-5)
