@@ -9,9 +9,9 @@ For each size (cells per side, 10 m cells) the script writes a synthetic city of
 (``synthetic.py``), runs each model with both tools in processes of their own
 (``run_model.py``) and prints the wall time of the model call, the peak memory of each process
 and the ratio InVEST / CityWeave. Carbon runs with sequestration and valuation; runoff is
-InVEST's Urban Flood Risk Mitigation without buildings. Installs nothing: InVEST comes from
-its own venv (``../shared/tools/install_invest.sh``). Targets: every model >= 10x faster,
-peak memory no higher than InVEST's. Never run by ``make test``.
+InVEST's Urban Flood Risk Mitigation with four watersheds and no buildings. Installs nothing:
+InVEST comes from its own venv (``../shared/tools/install_invest.sh``). Targets: every model
+>= 10x faster, peak memory no higher than InVEST's. Never run by ``make test``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,27 @@ def inputs(model: str, size: int, folder: Path) -> dict[str, Any]:
         "soils_hydrological_group_raster_path": write(folder / "soils.tif", soil_groups(12, size)),
         "curve_number_table_path": str(folder / "cn.csv"),
         "rainfall_depth": 75.0,
+        "aoi_watersheds_path": watersheds(size, folder / "watersheds" / "watersheds.shp"),
     }
+
+
+def watersheds(size: int, path: Path) -> str:
+    """Four watersheds, the quarters of the raster: both tools summarise by them."""
+    from rasterio.crs import CRS
+    from shapely.geometry import box
+
+    from cityweave.engine import io
+
+    x0, y1, half = 500_000.0, 5_000_000.0, size * 10.0 / 2
+    quarters = [
+        box(x0 + i * half, y1 - (j + 1) * half, x0 + (i + 1) * half, y1 - j * half)
+        for j in range(2)
+        for i in range(2)
+    ]
+    layer = io.Polygons(
+        quarters, {"ws_id": np.arange(1, 5, dtype=np.int32)}, CRS.from_epsg(32633), "bench"
+    )
+    return str(io.write_polygons(path, layer, {}))
 
 
 def run(tool: str, model: str, args_path: Path, out: Path) -> dict[str, float]:

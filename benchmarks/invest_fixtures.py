@@ -58,10 +58,17 @@ def write_aoi(path: Path) -> None:
     width = SIZE * CELL
     shapes = [
         [(x0, y1 - width), (x0 + 0.3 * width, y1 - width), (x0 + 0.3 * width, y1), (x0, y1)],
-        [(x0 + 0.35 * width, y1 - 0.9 * width), (x0 + 0.95 * width, y1 - 0.9 * width),
-         (x0 + 0.62 * width, y1 - 0.13 * width)],
-        [(x0 + 0.7 * width, y1 - 0.5 * width), (x0 + 1.2 * width, y1 - 0.5 * width),
-         (x0 + 1.2 * width, y1 + 0.1 * width), (x0 + 0.7 * width, y1 + 0.1 * width)],
+        [
+            (x0 + 0.35 * width, y1 - 0.9 * width),
+            (x0 + 0.95 * width, y1 - 0.9 * width),
+            (x0 + 0.62 * width, y1 - 0.13 * width),
+        ],
+        [
+            (x0 + 0.7 * width, y1 - 0.5 * width),
+            (x0 + 1.2 * width, y1 - 0.5 * width),
+            (x0 + 1.2 * width, y1 + 0.1 * width),
+            (x0 + 0.7 * width, y1 + 0.1 * width),
+        ],
     ]
     for number, points in enumerate(shapes, start=1):
         ring = ogr.Geometry(ogr.wkbLinearRing)

@@ -46,7 +46,7 @@ def run_invest(model: str, args: dict[str, Any], out: Path) -> None:
 
     module = importlib.import_module(f"natcap.invest.{INVEST_MODULES[model]}")
     args = {**args, "workspace_dir": str(out), "results_suffix": "", "n_workers": -1}
-    if model == "runoff":
+    if model == "runoff" and not args.get("aoi_watersheds_path"):
         args["aoi_watersheds_path"] = watersheds(args["lulc_path"], out.parent / "aoi.gpkg")
     started = time.perf_counter()
     module.execute(args)
