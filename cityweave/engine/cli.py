@@ -37,7 +37,9 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"cityweave assess {options.model}: cancelled\n")
         return 130
+    previews = _previews(model.spec, result.files, options.out)
     summary = {"model": options.model, "outputs": {k: str(v) for k, v in result.files.items()}}
+    summary["previews"] = {k: str(v) for k, v in previews.items()}
     summary["summary"] = result.summary
     (options.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     write_csv(
@@ -62,3 +64,21 @@ def _run_with_progress(model: Any, parsed: Any, out: Path, name: str) -> Any:
             bar.update(task, completed=done, total=total)
 
         return model.run(parsed, out, progress=progress)
+
+
+def _previews(spec: Any, files: dict[str, Path], out: Path) -> dict[str, Path]:
+    """A PNG with a legend beside every output raster (``name.png``), titled and labelled from
+    the model's spec."""
+    from cityweave.engine.preview import preview
+
+    about = {output.name.rsplit("/", 1)[-1]: output for output in spec.outputs}
+    made = {}
+    for key, path in files.items():
+        if path.suffix != ".tif":
+            continue
+        output = about.get(path.name)
+        title = f"{path.stem}: {output.about}" if output else path.stem
+        made[key] = preview(
+            path, path.with_suffix(".png"), title=title, unit=output.unit if output else ""
+        )
+    return made

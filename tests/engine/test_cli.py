@@ -42,6 +42,13 @@ def test_a_datastack_with_relative_paths_runs(folder: Path) -> None:
     assert summary["summary"]["c_storage_bas_mg"] == 3.43
     values, _ = read_tif(out / "c_storage_bas.tif")
     assert values[1, 1] == np.float32(95)
+    # A preview with a legend beside the raster: a real picture, several colours.
+    from PIL import Image
+
+    picture = Image.open(out / "c_storage_bas.png").convert("RGB")
+    assert picture.size == (700, 600)
+    assert len(np.unique(np.asarray(picture).reshape(-1, 3), axis=0)) > 50
+    assert summary["previews"]["c_storage_bas"].endswith("c_storage_bas.png")
 
 
 def test_errors_name_the_file_and_the_problem(folder: Path) -> None:
