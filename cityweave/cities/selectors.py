@@ -20,7 +20,6 @@ from cityweave.cities.models import (
     Organisation,
 )
 from cityweave.climate.models import ClimateTarget
-from cityweave.core.search.types import SearchParams
 
 
 def city_queryset(*, user: Any = None) -> QuerySet[City]:
@@ -64,26 +63,10 @@ def filter_cities(queryset: QuerySet[City], filters: CityFilters) -> QuerySet[Ci
     return queryset
 
 
-def city_list(
-    *, user: Any = None, params: SearchParams | None = None, filters: CityFilters | None = None
-) -> QuerySet[City]:
-    """Cities by name, each with its memberships; narrowed by the search ``params`` (country,
-    macro-region, city, text) and the directory ``filters``."""
+def city_list(*, user: Any = None, filters: CityFilters | None = None) -> QuerySet[City]:
+    """Cities by name, each with its memberships, narrowed by the directory ``filters``."""
     queryset = city_queryset(user=user).prefetch_related(_memberships())
-    if params is not None:
-        if params.country:
-            queryset = queryset.filter(country_code__in=params.country)
-        if params.macro_region:
-            queryset = queryset.filter(macro_region__in=params.macro_region)
-        if params.city:
-            queryset = queryset.filter(slug__in=params.city)
-        if params.q:
-            from cityweave.catalogue.selectors import matching_text
-
-            queryset = matching_text(queryset, "city", params.q)
-    if filters is not None:
-        queryset = filter_cities(queryset, filters)
-    return queryset
+    return queryset if filters is None else filter_cities(queryset, filters)
 
 
 def city_get(*, slug: str, user: Any = None) -> City:

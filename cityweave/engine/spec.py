@@ -30,9 +30,3 @@ class ModelSpec:
     reference: str  # the InVEST model it follows
     inputs: tuple[Input, ...]
     outputs: tuple[Output, ...]
-
-    def input(self, name: str) -> Input:
-        for item in self.inputs:
-            if item.name == name:
-                return item
-        raise KeyError(name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cityweave.engine.models import carbon, runoff
@@ -30,8 +29,3 @@ MODELS: dict[str, Model] = {
         ("urban_flood_risk_mitigation",),
     ),
 }
-
-
-def run_model(name: str, args: Mapping[str, Any], out_dir: Path, *, progress: Any = None) -> Any:
-    model = MODELS[name]
-    return model.run(model.parse(args), out_dir, progress=progress)
