@@ -18,14 +18,27 @@ class Model:
     parse: Callable[[Mapping[str, Any]], Any]
     run: Callable[..., Any]
     invest_ids: tuple[str, ...]
+    # The arguments a scenario replaces (``engine/scenario.py``): the land-cover raster and the
+    # table of its classes, keyed by ``lucode``.
+    land_cover: str = ""
+    class_table: str = ""
 
 
 MODELS: dict[str, Model] = {
-    "carbon": Model(carbon.SPEC, carbon.CarbonArgs.from_invest, carbon.run, ("carbon",)),
+    "carbon": Model(
+        carbon.SPEC,
+        carbon.CarbonArgs.from_invest,
+        carbon.run,
+        ("carbon",),
+        land_cover="lulc_bas_path",
+        class_table="carbon_pools_path",
+    ),
     "runoff": Model(
         runoff.SPEC,
         runoff.RunoffArgs.from_invest,
         runoff.run,
         ("urban_flood_risk_mitigation",),
+        land_cover="lulc_path",
+        class_table="curve_number_table_path",
     ),
 }
