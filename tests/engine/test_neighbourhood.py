@@ -1,0 +1,57 @@
+"""Kernels and edge-corrected convolutions, checked by hand on small arrays."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cityweave.engine.errors import EngineInputError
+from cityweave.engine.neighbourhood import (
+    Convolver,
+    check_reach,
+    dichotomous_kernel,
+    exponential_kernel,
+)
+
+
+def test_dichotomous_kernel_is_the_disc_of_cells_within_the_distance() -> None:
+    kernel = dichotomous_kernel(1.5, normalise=False)
+    # Centre-to-centre distances 0, 1 and sqrt(2) = 1.41 are within 1.5; the kernel is 3 x 3.
+    np.testing.assert_array_equal(kernel, np.ones((3, 3)))
+    kernel = dichotomous_kernel(1, normalise=False)
+    np.testing.assert_array_equal(kernel, [[0, 1, 0], [1, 1, 1], [0, 1, 0]])
+
+
+def test_exponential_kernel_decays_and_sums_to_one() -> None:
+    kernel = exponential_kernel(2, 1)
+    assert kernel.shape == (5, 5)
+    assert kernel.sum() == pytest.approx(1.0, abs=1e-6)
+    # exp(-1) / exp(0) between a neighbour and the centre; corners (d = 2.83) are outside.
+    assert kernel[2, 3] / kernel[2, 2] == pytest.approx(math.exp(-1), rel=1e-6)
+    assert kernel[0, 0] == 0
+
+
+def test_edge_corrected_convolution_is_the_mean_of_present_neighbours() -> None:
+    signal = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    valid = np.ones((3, 3), dtype=bool)
+    valid[1, 1] = False
+    out = Convolver((3, 3), dichotomous_kernel(1, normalise=False)).convolve(signal, valid)
+    # Corner (0, 0): itself and its two neighbours (2 and 4) are present: (1 + 2 + 4) / 3.
+    assert out[0, 0] == pytest.approx(7 / 3)
+    # (0, 1): 1, 2, 3 present, the centre below is absent: (1 + 2 + 3) / 3.
+    assert out[0, 1] == pytest.approx(2.0)
+    assert math.isnan(out[1, 1])
+
+
+def test_plain_convolution_counts_absent_cells_as_zero() -> None:
+    signal = np.ones((4, 4))
+    out = Convolver((4, 4), dichotomous_kernel(1, normalise=False)).convolve(signal, edges=False)
+    assert out[0, 0] == pytest.approx(3.0)  # itself, right, below
+    assert out[1, 1] == pytest.approx(5.0)
+
+
+def test_a_reach_beyond_the_raster_is_refused() -> None:
+    with pytest.raises(EngineInputError, match="t_air_average_radius: 5000 m reaches 500"):
+        check_reach(500, (100, 120), "t_air_average_radius", 5000)
