@@ -1,0 +1,485 @@
+"""Scenarios: interventions painted on a baseline land cover, a model run on both, and what
+changes.
+
+An interventions layer holds polygons (any format pyogrio reads, in any projection: they are
+transformed to the land cover's). Each feature has either
+
+- ``lucode``: the cells it covers become that class of the model's table, or
+- ``nbs_type``: a row of an NBS parameters CSV (column ``nbs_type`` and the columns of the
+  model's table: ``c_above`` ... for carbon, ``cn_a`` ... ``cn_d`` for runoff, ``kc``,
+  ``shade``, ``albedo``, ``green_area`` for cooling). The nature-based solution type becomes a
+  new land-cover class: its row is appended to a copy of the model's table under a fresh code
+  (one above the table's largest, skipping the raster's nodata value; one per type, in the order
+  the features first name them) and the polygon is painted with that code.
+
+A polygon covers a cell when the cell's centre lies inside it (GDAL's rasterisation rule, as in
+``zonal.py``). Where polygons overlap, the later feature wins. Nodata cells stay nodata.
+
+The model runs twice, on the baseline arguments and on the same arguments with the painted land
+cover and the extended table in place of the model's two (``Model.land_cover`` and
+``Model.class_table``): ``baseline/``, ``scenario/`` (with ``inputs/lulc_scenario.tif``, the
+extended table and ``inputs/args.json``) and ``difference/``, which holds scenario minus baseline
+for every output raster both runs wrote, ``summary.csv``/``.json`` (every summary figure:
+baseline, scenario, difference, percent change) and ``interventions.csv`` (cells covered,
+painted and changed per feature).
+
+Carbon runs like every other model: the painted land cover takes ``lulc_bas_path``'s place in
+the scenario run, so the difference of ``c_storage_bas`` is, cell by cell, what InVEST's
+``c_change_bas_alt`` gives with the painted raster as ``lulc_alt_path``. An ``lulc_alt_path``
+in the arguments is left as it is, the same in both runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasterio.features import geometry_mask
+from rasterio.warp import transform_geom
+from rasterio.windows import Window, from_bounds
+from shapely.geometry import mapping, shape
+
+from cityweave.engine import io
+from cityweave.engine.errors import EngineInputError
+from cityweave.engine.models import Model
+
+KEY = "lucode"
+NBS_KEY = "nbs_type"
+NODATA = io.FLOAT_NODATA
+# Progress: four stages (painting, baseline run, scenario run, differences) of 100 units each.
+STAGES, STAGE = 4, 100
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """One feature of the interventions layer, in the land cover's projection (GeoJSON-like)."""
+
+    number: int  # 1-based, in the layer's order
+    geometry: Mapping[str, Any]
+    lucode: int | None
+    nbs_type: str | None
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV read as text: column names trimmed (as written), rows padded to the header."""
+
+    header: list[str]
+    rows: list[list[str]]
+    path: str
+
+    def column(self, name: str) -> int | None:
+        """Position of ``name``, matched as InVEST matches: trimmed and case-insensitive."""
+        lowered = [h.lower() for h in self.header]
+        return lowered.index(name.lower()) if name.lower() in lowered else None
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    baseline: Any  # the model's result on the baseline (``files``, ``summary``)
+    scenario: Any  # and on the scenario
+    land_cover: Path  # scenario/inputs/lulc_scenario.tif
+    table: Path  # the extended table
+    differences: dict[str, Path]  # scenario minus baseline, by the model's output key
+    summary: list[dict[str, Any]]  # name, baseline, scenario, difference, percent_change
+    interventions: list[dict[str, Any]]  # per feature: cells covered, painted, changed
+    files: dict[str, Path]  # summary.csv, summary.json, interventions.csv
+
+
+def read_csv_text(path: str | Path) -> CsvTable:
+    """A CSV table as text, with InVEST's reading rules (UTF-8 with or without BOM)."""
+    shown = str(path)
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader, [])]
+            rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except (OSError, UnicodeDecodeError) as error:
+        raise EngineInputError(shown, f"cannot be read as a UTF-8 CSV table ({error})") from None
+    width = len(header)
+    padded = [([cell.strip() for cell in row] + [""] * width)[:width] for row in rows]
+    return CsvTable(header, padded, shown)
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is np.ma.masked:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    return isinstance(value, str | bytes) and not value.strip()
+
+
+def read_interventions(path: str | Path, grid: io.Grid) -> list[Intervention]:
+    """The features of ``path``, each with a ``lucode`` or an ``nbs_type`` (column names
+    case-insensitive), transformed to ``grid``'s projection."""
+    polygons = io.read_polygons(path)
+    shown = polygons.path
+    names = {name.lower(): name for name in polygons.fields}
+    if KEY not in names and NBS_KEY not in names:
+        raise EngineInputError(shown, f"needs a {KEY} or an {NBS_KEY} column")
+    codes = polygons.fields.get(names.get(KEY, ""))
+    types = polygons.fields.get(names.get(NBS_KEY, ""))
+    features = []
+    for i, geometry in enumerate(polygons.geometries):
+        number = i + 1
+        code = None if codes is None or _blank(codes[i]) else codes[i]
+        kind = None if types is None or _blank(types[i]) else str(types[i]).strip()
+        if (code is None) == (kind is None):
+            raise EngineInputError(
+                shown, f"feature {number}: give either {KEY} or {NBS_KEY}, not both or neither"
+            )
+        lucode = None
+        if code is not None:
+            try:
+                value = float(code)
+            except (TypeError, ValueError):
+                value = math.nan
+            if not value.is_integer():
+                raise EngineInputError(
+                    shown, f"feature {number}: {KEY} {code} is not an integer code"
+                )
+            lucode = int(value)
+        shape_ = mapping(geometry)
+        if polygons.crs != grid.crs:
+            shape_ = transform_geom(polygons.crs, grid.crs, shape_)
+        features.append(Intervention(number, shape_, lucode, kind))
+    return features
+
+
+def _window(geometry: Mapping[str, Any], grid: io.Grid) -> Window | None:
+    """The cells of ``grid`` under the polygon's bounding box, or None when it misses them."""
+    left, bottom, right, top = shape(geometry).bounds
+    window = from_bounds(left, bottom, right, top, transform=grid.transform)
+    col0 = max(0, math.floor(window.col_off))
+    row0 = max(0, math.floor(window.row_off))
+    col1 = min(grid.width, math.ceil(window.col_off + window.width))
+    row1 = min(grid.height, math.ceil(window.row_off + window.height))
+    if col1 <= col0 or row1 <= row0:
+        return None
+    return Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def coverage(
+    features: Sequence[Intervention], grid: io.Grid, valid: np.ndarray
+) -> tuple[np.ndarray, list[int]]:
+    """Per cell, the number of the last feature whose polygon holds the cell's centre (0 for
+    none; int32), and per feature how many valid cells it covers. Each polygon is rasterised
+    on its own, in the layer's order, so a later one overwrites an earlier one."""
+    winner = np.zeros((grid.height, grid.width), dtype=np.int32)
+    covered = []
+    for feature in features:
+        window = _window(feature.geometry, grid)
+        if window is None:
+            covered.append(0)
+            continue
+        rows = slice(window.row_off, window.row_off + window.height)
+        cols = slice(window.col_off, window.col_off + window.width)
+        transform = grid.transform * grid.transform.translation(window.col_off, window.row_off)
+        inside = ~geometry_mask(
+            [feature.geometry], out_shape=(window.height, window.width), transform=transform
+        )
+        inside &= valid[rows, cols]
+        covered.append(int(inside.sum()))
+        winner[rows, cols][inside] = feature.number
+    return winner, covered
+
+
+def paint(
+    codes: np.ndarray, winner: np.ndarray, lucodes: Sequence[int], dtype: np.dtype[Any]
+) -> np.ndarray:
+    """The land cover with every cell of ``winner`` > 0 set to ``lucodes[winner - 1]``: the
+    class of the feature that won it."""
+    painted = codes.astype(dtype, copy=True)
+    won = winner > 0
+    painted[won] = np.asarray(lucodes, dtype=dtype)[winner[won] - 1]
+    return painted
+
+
+def _fresh_codes(
+    kinds: Sequence[str], table: Mapping[int, object], nodata: float | int | None
+) -> dict[str, int]:
+    """A new land-cover code per NBS type: above the table's largest, skipping nodata."""
+    fresh: dict[str, int] = {}
+    code = max(table) + 1
+    for kind in kinds:
+        if nodata is not None and code == nodata:
+            code += 1
+        fresh[kind] = code
+        code += 1
+    return fresh
+
+
+def _nbs_rows(
+    path: Path | None,
+    kinds: Sequence[str],
+    required: Sequence[str],
+    features: Sequence[Intervention],
+    interventions: str,
+) -> dict[str, dict[str, str]]:
+    """The NBS parameters CSV's row of every type the features name, by lowercased column."""
+    if not kinds:
+        return {}
+    first = next(f for f in features if f.nbs_type is not None)
+    if path is None:
+        raise EngineInputError(
+            interventions,
+            f"feature {first.number}: {NBS_KEY} {first.nbs_type!r} needs an NBS parameters CSV "
+            "(--nbs-parameters)",
+        )
+    nbs = read_csv_text(path)
+    missing = [name for name in (NBS_KEY, *required) if nbs.column(name) is None]
+    if missing:
+        raise EngineInputError(nbs.path, f"missing columns: {', '.join(missing)}")
+    lowered = [name.lower() for name in nbs.header]
+    key = lowered.index(NBS_KEY)
+    rows: dict[str, tuple[int, dict[str, str]]] = {}
+    for line, row in enumerate(nbs.rows, start=2):
+        name = row[key]
+        if name in rows:
+            raise EngineInputError(nbs.path, f"line {line}: {NBS_KEY} {name!r} appears twice")
+        rows[name] = (line, dict(zip(lowered, row, strict=True)))
+    for feature in features:
+        if feature.nbs_type is not None and feature.nbs_type not in rows:
+            raise EngineInputError(
+                interventions,
+                f"feature {feature.number}: {NBS_KEY} {feature.nbs_type!r} is not in {nbs.path}",
+            )
+    for kind in kinds:
+        line, values = rows[kind]
+        for name in required:
+            try:
+                float(values[name])
+            except ValueError:
+                raise EngineInputError(
+                    nbs.path, f"line {line}, column {name}: {values[name]!r} is not a number"
+                ) from None
+    return {kind: rows[kind][1] for kind in kinds}
+
+
+def extend_table(
+    table: CsvTable, nbs: Mapping[str, Mapping[str, str]], codes: Mapping[str, int]
+) -> list[dict[str, str]]:
+    """The model's table, every row and column as written, then one row per NBS type: its
+    fresh code as ``lucode`` and, for every other column, the NBS parameters CSV's value
+    (empty where that CSV lacks the column)."""
+    rows = [dict(zip(table.header, row, strict=True)) for row in table.rows]
+    for kind, code in codes.items():
+        values = nbs[kind]
+        rows.append(
+            {
+                name: str(code) if name.lower() == KEY else values.get(name.lower(), "")
+                for name in table.header
+            }
+        )
+    return rows
+
+
+def difference(baseline: io.Raster, scenario: io.Raster) -> np.ndarray:
+    """Scenario minus baseline per cell (float32, computed in float64), ``NODATA`` where either
+    is nodata."""
+    if not scenario.grid.same_as(baseline.grid):
+        raise EngineInputError(scenario.path, f"is not on the grid of {baseline.path}")
+    both = baseline.valid & scenario.valid
+    out = np.full(baseline.values.shape, NODATA, dtype=np.float32)
+    out[both] = scenario.values[both].astype(np.float64) - baseline.values[both]
+    return out
+
+
+def percent_change(baseline: float, scenario: float) -> float | None:
+    """100 · (scenario - baseline) / |baseline| (%); None when the baseline is 0."""
+    if baseline == 0 or math.isnan(baseline):
+        return None
+    return 100.0 * (scenario - baseline) / abs(baseline)
+
+
+def summary_rows(
+    baseline: Mapping[str, float], scenario: Mapping[str, float]
+) -> list[dict[str, Any]]:
+    """Per summary figure of either run: both values, scenario minus baseline and the percent
+    change (None where a run lacks the figure)."""
+    rows = []
+    for name in [*baseline, *(n for n in scenario if n not in baseline)]:
+        b, s = baseline.get(name), scenario.get(name)
+        change = pct = None
+        if b is not None and s is not None:
+            change, pct = s - b, percent_change(b, s)
+        rows.append(
+            {
+                "name": name,
+                "baseline": b,
+                "scenario": s,
+                "difference": change,
+                "percent_change": pct,
+            }
+        )
+    return rows
+
+
+def _stage(progress: Callable[[int, int], None] | None, stage: int) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` for one stage, reported as part of the whole."""
+
+    def report(done: int, total: int) -> None:
+        if progress is not None and total > 0:
+            part = min(STAGE, STAGE * done // total)
+            progress(stage * STAGE + part, STAGES * STAGE)
+
+    return report
+
+
+def _table_columns(model: Model) -> tuple[str, ...]:
+    for item in model.spec.inputs:
+        if item.name == model.class_table:
+            return tuple(c for c in item.columns if c.lower() != KEY)
+    return ()
+
+
+def run_scenario(
+    model: Model,
+    args: Mapping[str, Any],
+    interventions: str | Path,
+    out_dir: Path,
+    *,
+    nbs_parameters: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScenarioResult:
+    """Paint the interventions on the land cover of ``args`` (InVEST's argument names, paths
+    resolved), run ``model`` on the baseline and on the scenario, and write the differences."""
+    if not model.land_cover or not model.class_table:
+        raise EngineInputError(model.spec.id, "has no land-cover input a scenario can change")
+    for name in (model.land_cover, model.class_table):
+        if args.get(name) in (None, ""):
+            raise EngineInputError(name, "is required")
+    lulc_path, table_path = Path(args[model.land_cover]), Path(args[model.class_table])
+    required = _table_columns(model)
+    table = io.read_table(table_path, key=KEY, columns=required)
+    base = io.read_raster(lulc_path, integer=True)
+    features = read_interventions(interventions, base.grid)
+    shown = str(interventions)
+    for feature in features:
+        if feature.lucode is not None and feature.lucode not in table:
+            raise EngineInputError(
+                shown, f"feature {feature.number}: {KEY} {feature.lucode} is not in {table_path}"
+            )
+        if feature.lucode is not None and feature.lucode == base.nodata:
+            raise EngineInputError(
+                shown,
+                f"feature {feature.number}: {KEY} {feature.lucode} is the nodata value "
+                f"of {lulc_path}",
+            )
+    kinds = list(dict.fromkeys(f.nbs_type for f in features if f.nbs_type is not None))
+    nbs = _nbs_rows(nbs_parameters, kinds, required, features, shown)
+    fresh = _fresh_codes(kinds, table, base.nodata)
+    winner, covered = coverage(features, base.grid, base.valid)
+    for feature, cells in zip(features, covered, strict=True):
+        if cells == 0:
+            raise EngineInputError(
+                shown,
+                f"feature {feature.number}: covers the centre of no cell with land "
+                f"cover in {lulc_path}",
+            )
+    lucodes = [f.lucode if f.lucode is not None else fresh[str(f.nbs_type)] for f in features]
+    dtype = np.result_type(base.values.dtype, *(np.min_scalar_type(c) for c in lucodes))
+    painted = paint(base.values, winner, lucodes, dtype)
+    inputs = out_dir / "scenario" / "inputs"
+    land_cover = io.write_raster(
+        inputs / "lulc_scenario.tif", painted, base.grid, nodata=base.nodata
+    )
+    extended = io.write_csv(
+        inputs / f"{table_path.stem}_scenario.csv",
+        extend_table(read_csv_text(table_path), nbs, fresh),
+    )
+    scenario_args = {**args, model.land_cover: land_cover, model.class_table: extended}
+    (inputs / "args.json").write_text(
+        json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in scenario_args.items()}),
+        encoding="utf-8",
+    )
+    n = len(features)
+    changed = (winner > 0) & (painted != base.values)
+    painted_cells = np.bincount(winner.ravel(), minlength=n + 1)[1:]
+    changed_cells = np.bincount(winner[changed], minlength=n + 1)[1:]
+    del winner, changed, painted
+    area = base.grid.cell_area_m2
+    per_feature = [
+        {
+            "feature": f.number,
+            "lucode": code,
+            NBS_KEY: f.nbs_type or "",
+            "cells_covered": cells,
+            "cells_painted": int(painted_cells[i]),
+            "cells_changed": int(changed_cells[i]),
+            "area_changed_m2": float(changed_cells[i]) * area,
+        }
+        for i, (f, code, cells) in enumerate(zip(features, lucodes, covered, strict=True))
+    ]
+    _stage(progress, 0)(1, 1)
+
+    baseline = model.run(model.parse(args), out_dir / "baseline", progress=_stage(progress, 1))
+    scenario = model.run(
+        model.parse(scenario_args), out_dir / "scenario", progress=_stage(progress, 2)
+    )
+    rasters = [
+        key
+        for key, path in baseline.files.items()
+        if Path(path).suffix == ".tif" and key in scenario.files
+    ]
+    differences: dict[str, Path] = {}
+    for done, key in enumerate(rasters, start=1):
+        before, after = Path(baseline.files[key]), Path(scenario.files[key])
+        try:
+            relative = before.relative_to(out_dir / "baseline")
+        except ValueError:
+            relative = Path(before.name)
+        change = difference(io.read_raster(before), io.read_raster(after))
+        differences[key] = io.write_raster(
+            out_dir / "difference" / relative, change, base.grid, nodata=NODATA
+        )
+        _stage(progress, 3)(done, len(rasters) + 1)
+    result = ScenarioResult(
+        baseline=baseline,
+        scenario=scenario,
+        land_cover=land_cover,
+        table=extended,
+        differences=differences,
+        summary=summary_rows(baseline.summary, scenario.summary),
+        interventions=per_feature,
+        files={},
+    )
+    result = replace(
+        result, files=write_summary(result, out_dir / "difference", model=model.spec.id)
+    )
+    _stage(progress, 3)(1, 1)
+    return result
+
+
+def write_summary(
+    result: ScenarioResult,
+    folder: Path,
+    *,
+    model: str,
+    previews: Mapping[str, Path] | None = None,
+) -> dict[str, Path]:
+    """``summary.csv`` (every summary figure: baseline, scenario, difference, percent change),
+    ``interventions.csv`` (cells per feature) and ``summary.json`` (both, with the outputs)."""
+    files = {
+        "summary_csv": io.write_csv(folder / "summary.csv", result.summary),
+        "interventions_csv": io.write_csv(folder / "interventions.csv", result.interventions),
+    }
+    data = {
+        "model": model,
+        "land_cover": str(result.land_cover),
+        "table": str(result.table),
+        "summary": result.summary,
+        "interventions": result.interventions,
+        "outputs": {key: str(path) for key, path in result.differences.items()},
+        "previews": {key: str(path) for key, path in (previews or {}).items()},
+    }
+    path = folder / "summary.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    files["summary_json"] = path
+    return files
