@@ -339,17 +339,28 @@ def _table_columns(model: Model) -> tuple[str, ...]:
     return ()
 
 
-def run_scenario(
+@dataclass(frozen=True)
+class Painted:
+    """The scenario's inputs: its arguments, the painted land cover, the extended table, and
+    per feature the cells it covers, paints (after the overlaps) and changes."""
+
+    args: dict[str, Any]
+    land_cover: Path
+    table: Path
+    interventions: list[dict[str, Any]]
+
+
+def paint_scenario(
     model: Model,
     args: Mapping[str, Any],
     interventions: str | Path,
-    out_dir: Path,
+    folder: Path,
     *,
     nbs_parameters: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ScenarioResult:
-    """Paint the interventions on the land cover of ``args`` (InVEST's argument names, paths
-    resolved), run ``model`` on the baseline and on the scenario, and write the differences."""
+) -> Painted:
+    """Check the interventions against the model's table and land cover, paint them, and write
+    ``lulc_scenario.tif``, the extended table and ``args.json`` (the scenario's arguments)
+    under ``folder``."""
     if not model.land_cover or not model.class_table:
         raise EngineInputError(model.spec.id, "has no land-cover input a scenario can change")
     for name in (model.land_cover, model.class_table):
@@ -361,51 +372,45 @@ def run_scenario(
     base = io.read_raster(lulc_path, integer=True)
     features = read_interventions(interventions, base.grid)
     shown = str(interventions)
-    for feature in features:
-        if feature.lucode is not None and feature.lucode not in table:
+    for f in features:
+        if f.lucode is not None and f.lucode not in table:
             raise EngineInputError(
-                shown, f"feature {feature.number}: {KEY} {feature.lucode} is not in {table_path}"
+                shown, f"feature {f.number}: {KEY} {f.lucode} is not in {table_path}"
             )
-        if feature.lucode is not None and feature.lucode == base.nodata:
+        if f.lucode is not None and f.lucode == base.nodata:
             raise EngineInputError(
-                shown,
-                f"feature {feature.number}: {KEY} {feature.lucode} is the nodata value "
-                f"of {lulc_path}",
+                shown, f"feature {f.number}: {KEY} {f.lucode} is the nodata value of {lulc_path}"
             )
     kinds = list(dict.fromkeys(f.nbs_type for f in features if f.nbs_type is not None))
     nbs = _nbs_rows(nbs_parameters, kinds, required, features, shown)
     fresh = _fresh_codes(kinds, table, base.nodata)
     winner, covered = coverage(features, base.grid, base.valid)
-    for feature, cells in zip(features, covered, strict=True):
+    for f, cells in zip(features, covered, strict=True):
         if cells == 0:
             raise EngineInputError(
                 shown,
-                f"feature {feature.number}: covers the centre of no cell with land "
-                f"cover in {lulc_path}",
+                f"feature {f.number}: covers the centre of no cell with land cover in {lulc_path}",
             )
     lucodes = [f.lucode if f.lucode is not None else fresh[str(f.nbs_type)] for f in features]
     dtype = np.result_type(base.values.dtype, *(np.min_scalar_type(c) for c in lucodes))
     painted = paint(base.values, winner, lucodes, dtype)
-    inputs = out_dir / "scenario" / "inputs"
     land_cover = io.write_raster(
-        inputs / "lulc_scenario.tif", painted, base.grid, nodata=base.nodata
+        folder / "lulc_scenario.tif", painted, base.grid, nodata=base.nodata
     )
     extended = io.write_csv(
-        inputs / f"{table_path.stem}_scenario.csv",
+        folder / f"{table_path.stem}_scenario.csv",
         extend_table(read_csv_text(table_path), nbs, fresh),
     )
     scenario_args = {**args, model.land_cover: land_cover, model.class_table: extended}
-    (inputs / "args.json").write_text(
+    (folder / "args.json").write_text(
         json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in scenario_args.items()}),
         encoding="utf-8",
     )
     n = len(features)
-    changed = (winner > 0) & (painted != base.values)
     painted_cells = np.bincount(winner.ravel(), minlength=n + 1)[1:]
-    changed_cells = np.bincount(winner[changed], minlength=n + 1)[1:]
-    del winner, changed, painted
+    changed_cells = np.bincount(winner[painted != base.values], minlength=n + 1)[1:]
     area = base.grid.cell_area_m2
-    per_feature = [
+    rows = [
         {
             "feature": f.number,
             "lucode": code,
@@ -417,44 +422,74 @@ def run_scenario(
         }
         for i, (f, code, cells) in enumerate(zip(features, lucodes, covered, strict=True))
     ]
-    _stage(progress, 0)(1, 1)
+    return Painted(scenario_args, land_cover, extended, rows)
 
+
+def write_differences(
+    baseline: Mapping[str, Path],
+    scenario: Mapping[str, Path],
+    baseline_dir: Path,
+    folder: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Path]:
+    """Scenario minus baseline for every output raster (``.tif``) both runs wrote, under
+    ``folder`` with the baseline's relative path (``intermediate/Q_m3.tif``)."""
+    keys = [k for k, path in baseline.items() if Path(path).suffix == ".tif" and k in scenario]
+    differences: dict[str, Path] = {}
+    for done, key in enumerate(keys, start=1):
+        before = io.read_raster(baseline[key])
+        try:
+            relative = Path(baseline[key]).relative_to(baseline_dir)
+        except ValueError:
+            relative = Path(Path(baseline[key]).name)
+        change = difference(before, io.read_raster(scenario[key]))
+        differences[key] = io.write_raster(folder / relative, change, before.grid, nodata=NODATA)
+        if progress is not None:
+            progress(done, len(keys))
+    return differences
+
+
+def run_scenario(
+    model: Model,
+    args: Mapping[str, Any],
+    interventions: str | Path,
+    out_dir: Path,
+    *,
+    nbs_parameters: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScenarioResult:
+    """Paint the interventions on the land cover of ``args`` (InVEST's argument names, paths
+    resolved), run ``model`` on the baseline and on the scenario, and write the differences
+    and their summary under ``out_dir``."""
+    painted = paint_scenario(
+        model, args, interventions, out_dir / "scenario" / "inputs", nbs_parameters=nbs_parameters
+    )
+    _stage(progress, 0)(1, 1)
     baseline = model.run(model.parse(args), out_dir / "baseline", progress=_stage(progress, 1))
     scenario = model.run(
-        model.parse(scenario_args), out_dir / "scenario", progress=_stage(progress, 2)
+        model.parse(painted.args), out_dir / "scenario", progress=_stage(progress, 2)
     )
-    rasters = [
-        key
-        for key, path in baseline.files.items()
-        if Path(path).suffix == ".tif" and key in scenario.files
-    ]
-    differences: dict[str, Path] = {}
-    for done, key in enumerate(rasters, start=1):
-        before, after = Path(baseline.files[key]), Path(scenario.files[key])
-        try:
-            relative = before.relative_to(out_dir / "baseline")
-        except ValueError:
-            relative = Path(before.name)
-        change = difference(io.read_raster(before), io.read_raster(after))
-        differences[key] = io.write_raster(
-            out_dir / "difference" / relative, change, base.grid, nodata=NODATA
-        )
-        _stage(progress, 3)(done, len(rasters) + 1)
+    differences = write_differences(
+        baseline.files,
+        scenario.files,
+        out_dir / "baseline",
+        out_dir / "difference",
+        progress=_stage(progress, 3),
+    )
     result = ScenarioResult(
         baseline=baseline,
         scenario=scenario,
-        land_cover=land_cover,
-        table=extended,
+        land_cover=painted.land_cover,
+        table=painted.table,
         differences=differences,
         summary=summary_rows(baseline.summary, scenario.summary),
-        interventions=per_feature,
+        interventions=painted.interventions,
         files={},
     )
-    result = replace(
-        result, files=write_summary(result, out_dir / "difference", model=model.spec.id)
-    )
+    files = write_summary(result, out_dir / "difference", model=model.spec.id)
     _stage(progress, 3)(1, 1)
-    return result
+    return replace(result, files=files)
 
 
 def write_summary(

@@ -275,13 +275,15 @@ def test_a_fresh_code_skips_nodata_and_widens_the_raster(folder: Path) -> None:
     nbs = write_csv(
         folder / "nbs.csv", "nbs_type,c_above,c_below,c_soil,c_dead\ngreen_roof,5,0,5,0"
     )
-    layer = write_layer(folder / "plan.geojson", [(cells(0, 0, 1, 1), {"nbs_type": "green_roof"})])
+    # Over row 1: its nodata cell (1, 1) stays nodata.
+    layer = write_layer(folder / "plan.geojson", [(cells(1, 0, 2, 2), {"nbs_type": "green_roof"})])
     result = scenario.run_scenario(
         MODELS["carbon"], args, layer, folder / "out", nbs_parameters=nbs
     )
     painted, nodata = read_tif(result.land_cover)
     assert painted.dtype == np.uint16 and nodata == 255
-    np.testing.assert_array_equal(painted, [[256, 254], [1, 255]])
+    np.testing.assert_array_equal(painted, [[1, 254], [256, 255]])
+    assert result.interventions[0]["cells_covered"] == 1
     # Class 1 (4 Mg C/ha) -> green roof (10 Mg C/ha) on one cell: +6 x 0.01 = 0.06 Mg C.
     assert figures(result)["c_storage_bas_mg"]["difference"] == pytest.approx(0.06)
 
