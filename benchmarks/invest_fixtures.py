@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 from osgeo import gdal, ogr, osr
-from synthetic import carbon_pools_csv, curve_numbers_csv, land_cover, soil_groups
+from synthetic import (
+    biophysical_cooling_csv,
+    buildings,
+    carbon_pools_csv,
+    curve_numbers_csv,
+    land_cover,
+    reference_et0,
+    soil_groups,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 48  # cells per side
@@ -45,7 +53,7 @@ def write_raster(path: Path, values: np.ndarray, nodata: float) -> None:
     dataset = None
 
 
-def write_aoi(path: Path) -> None:
+def write_aoi(path: Path, size: int = SIZE) -> None:
     """Three watersheds: a strip along the west edge, a triangle cutting cells in half, and a
     polygon reaching past the raster's east edge (all in the raster's projection)."""
     srs = osr.SpatialReference()
@@ -55,7 +63,7 @@ def write_aoi(path: Path) -> None:
     layer = source.CreateLayer("watersheds", srs, ogr.wkbPolygon)
     layer.CreateField(ogr.FieldDefn("ws_id", ogr.OFTInteger))
     x0, y1 = ORIGIN
-    width = SIZE * CELL
+    width = size * CELL
     shapes = [
         [(x0, y1 - width), (x0 + 0.3 * width, y1 - width), (x0 + 0.3 * width, y1), (x0, y1)],
         [
@@ -118,6 +126,85 @@ def runoff_case(folder: Path) -> dict[str, Any]:
     }
 
 
+def write_layer(path: Path, boxes: list[tuple[tuple[float, float, float, float], int]]) -> None:
+    """Rectangles (x0, y0, x1, y1) with an integer ``type``, in the raster's projection."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(EPSG)
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = source.CreateLayer(path.stem, srs, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("type", ogr.OFTInteger))
+    for (x0, y0, x1, y1), kind in boxes:
+        ring = ogr.Geometry(ogr.wkbLinearRing)
+        for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)):
+            ring.AddPoint(x, y)
+        polygon = ogr.Geometry(ogr.wkbPolygon)
+        polygon.AddGeometry(ring)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("type", kind)
+        feature.SetGeometry(polygon)
+        layer.CreateFeature(feature)
+    source = None
+
+
+COOLING_SIZE = 64
+
+
+def cooling_case(folder: Path, *, method: str = "factors") -> dict[str, Any]:
+    """A 64 x 64 city: green areas of six classes, ET0 with one unknown cell, the three
+    watersheds as areas of interest; with the factors method, both valuations and 60 building
+    footprints (some overlapping, one smaller than a cell's centre spacing)."""
+    size = COOLING_SIZE
+    write_raster(folder / "lulc.tif", land_cover(5, size), -1)
+    et0 = reference_et0(15, size)
+    et0[10, 20] = -9999.0
+    write_raster(folder / "et0.tif", et0, -9999.0)
+    (folder / "biophysical.csv").write_text(biophysical_cooling_csv(25))
+    write_aoi(folder / "aoi.gpkg", size)
+    args: dict[str, Any] = {
+        "lulc_raster_path": "lulc.tif",
+        "ref_eto_raster_path": "et0.tif",
+        "aoi_vector_path": "aoi.gpkg",
+        "biophysical_table_path": "biophysical.csv",
+        "green_area_cooling_distance": 100.0,
+        "t_air_average_radius": 40.0,
+        "t_ref": 24.0,
+        "uhi_max": 4.0,
+        "cc_method": method,
+    }
+    if method == "factors":
+        boxes = buildings(35, size, CELL, ORIGIN, 60)
+        x, y = ORIGIN[0] + 301.0, ORIGIN[1] - 301.0
+        boxes.append(((x, y - 2.0, x + 2.0, y), 2))  # covers no cell centre
+        write_layer(folder / "buildings.gpkg", boxes)
+        (folder / "energy.csv").write_text("type,consumption,cost\n1,0.7,0.12\n2,1.1,0.12\n3,2.5,0.2\n")
+        args.update(
+            cc_weight_shade=0.5,
+            cc_weight_albedo=0.3,
+            cc_weight_eti=0.4,
+            do_energy_valuation=True,
+            building_vector_path="buildings.gpkg",
+            energy_consumption_table_path="energy.csv",
+            do_productivity_valuation=True,
+            avg_rel_humidity=85.0,
+        )
+    return args
+
+
+def cooling_intensity_case(folder: Path) -> dict[str, Any]:
+    return cooling_case(folder, method="intensity")
+
+
+COOLING_OUTPUTS = (
+    "T_air.tif",
+    "hm.tif",
+    "cc.tif",
+    "cc_park.tif",
+    "green_area_sum.tif",
+    "T_air_nomix.tif",
+    "cc_masked_green_areas.tif",
+)
+VECTOR_OUTPUTS = ("flood_risk_service", "uhi_results", "buildings_with_stats")
+
 CASES = {
     "carbon": (
         carbon_case,
@@ -128,6 +215,22 @@ CASES = {
         runoff_case,
         "natcap.invest.urban_flood_risk_mitigation",
         ("Q_mm.tif", "Runoff_retention_index.tif", "Runoff_retention_m3.tif"),
+    ),
+    "urban_cooling_model": (
+        cooling_case,
+        "natcap.invest.urban_cooling_model",
+        (
+            *COOLING_OUTPUTS,
+            "eti.tif",
+            "wbgt.tif",
+            "light_work_loss_percent.tif",
+            "heavy_work_loss_percent.tif",
+        ),
+    ),
+    "urban_cooling_model_intensity": (
+        cooling_intensity_case,
+        "natcap.invest.urban_cooling_model",
+        COOLING_OUTPUTS,
     ),
 }
 
@@ -145,7 +248,9 @@ def run_case(name: str, out: Path) -> None:
     module = importlib.import_module(module_name)
     with tempfile.TemporaryDirectory() as workspace:
         invest_args = {
-            key: str(folder / "inputs" / value) if isinstance(value, str) else value
+            key: str(folder / "inputs" / value)
+            if isinstance(value, str) and (folder / "inputs" / value).exists()
+            else value
             for key, value in args.items()
         }
         invest_args.update(workspace_dir=workspace, results_suffix="", n_workers=-1)
@@ -157,8 +262,9 @@ def run_case(name: str, out: Path) -> None:
         summaries = sorted(Path(workspace).rglob("*.csv"))
         for summary in summaries:
             shutil.copy(summary, folder / "outputs" / summary.name)
-        for part in Path(workspace).glob("flood_risk_service.*"):  # per-watershed results
-            shutil.copy(part, folder / "outputs" / part.name)
+        for stem in VECTOR_OUTPUTS:  # per-area results
+            for part in Path(workspace).glob(f"{stem}.*"):
+                shutil.copy(part, folder / "outputs" / part.name)
         listing = sorted(
             str(p.relative_to(workspace)) for p in Path(workspace).rglob("*") if p.is_file()
         )

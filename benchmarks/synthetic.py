@@ -42,3 +42,43 @@ def curve_numbers_csv(seed: int) -> str:
         values = [min(100.0, base + step * rng.uniform(3, 8)) for step in range(4)]
         lines.append(f"{code}," + ",".join(f"{v:.2f}" for v in values))
     return "\n".join(lines) + "\n"
+
+
+GREEN_CLASSES = (1, 2, 3, 4, 5, 6)  # the cooling model's green areas: six classes of ten
+
+
+def biophysical_cooling_csv(seed: int) -> str:
+    """InVEST Urban Cooling columns: kc, green_area, shade, albedo and building_intensity."""
+    rng = np.random.default_rng(seed)
+    lines = ["lucode,kc,green_area,shade,albedo,building_intensity"]
+    for code in range(1, CLASSES + 1):
+        green = int(code in GREEN_CLASSES)
+        kc = rng.uniform(0.6, 1.1) if green else rng.uniform(0.1, 0.5)
+        shade = rng.uniform(0.3, 1.0) if green else rng.uniform(0.0, 0.3)
+        albedo = rng.uniform(0.1, 0.3)
+        intensity = rng.uniform(0.0, 0.1) if green else rng.uniform(0.3, 0.95)
+        lines.append(f"{code},{kc:.3f},{green},{shade:.3f},{albedo:.3f},{intensity:.3f}")
+    return "\n".join(lines) + "\n"
+
+
+def reference_et0(seed: int, size: int) -> np.ndarray:
+    """A smooth field of reference evapotranspiration (mm), 3 to 6, float32."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / max(size - 1, 1)
+    phase = rng.uniform(0, np.pi, 2)
+    field = 4.5 + 1.2 * np.sin(3 * x + phase[0]) * np.cos(2 * y + phase[1])
+    return field.astype(np.float32)
+
+
+def buildings(seed: int, size: int, cell: float, origin: tuple[float, float], count: int):
+    """``count`` rectangular footprints (x0, y0, x1, y1) of 1-6 cells a side with a type 1-3,
+    inside the raster; some overlap, as real footprint layers sometimes do."""
+    rng = np.random.default_rng(seed)
+    x0, y1 = origin
+    boxes = []
+    for _ in range(count):
+        w, h = rng.uniform(1, 6, 2) * cell
+        left = x0 + rng.uniform(0, size * cell - w)
+        top = y1 - rng.uniform(0, size * cell - h)
+        boxes.append(((left, top - h, left + w, top), int(rng.integers(1, 4))))
+    return boxes

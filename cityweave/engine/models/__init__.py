@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cityweave.engine.models import carbon, runoff
+from cityweave.engine.models import carbon, cooling, runoff
 from cityweave.engine.spec import ModelSpec
 
 
@@ -32,6 +32,14 @@ MODELS: dict[str, Model] = {
         ("carbon",),
         land_cover="lulc_bas_path",
         class_table="carbon_pools_path",
+    ),
+    "cooling": Model(
+        cooling.SPEC,
+        cooling.CoolingArgs.from_invest,
+        cooling.run,
+        ("urban_cooling_model",),
+        land_cover="lulc_raster_path",
+        class_table="biophysical_table_path",
     ),
     "runoff": Model(
         runoff.SPEC,

@@ -1,0 +1,569 @@
+"""Urban cooling: the method of InVEST 3.20's Urban Cooling Model.
+
+Each cell's cooling capacity (CC) comes from shade, albedo and evapotranspiration, or from
+building intensity; large green areas (at least 2 ha within the cooling distance) cool their
+surroundings with a weight decaying with distance; the heat mitigation index (HM) is the larger
+of the two; air temperature follows from HM and the urban heat island's magnitude, mixed over
+the averaging radius. Per area of interest: mean CC, temperature and its anomaly; with
+valuation, the energy buildings save and the work productivity lost to heat (WBGT).
+Inputs under InVEST's argument names, so an InVEST datastack runs unchanged.
+
+Sources: InVEST 3.20.2 ``natcap.invest.urban_cooling_model`` (functions named in each
+docstring) and its User's Guide, "Urban Cooling" (equations numbered there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cityweave.engine import io
+from cityweave.engine.errors import EngineInputError
+from cityweave.engine.lookup import class_index, gather
+from cityweave.engine.neighbourhood import (
+    Convolver,
+    check_reach,
+    dichotomous_kernel,
+    exponential_kernel,
+)
+from cityweave.engine.spec import Input, ModelSpec, Output
+from cityweave.engine.zonal import zonal_statistics
+
+NODATA = io.FLOAT_NODATA
+LOSS_NODATA = 255
+GREEN_AREA_M2 = 2e4  # 2 ha: the least green area that cools its surroundings
+# Work loss (%) at WBGT thresholds (degC) for light and heavy work (User's Guide, after
+# Kjellstrom et al. 2009): 25 % from the first, 50 % from the second, 75 % from the third.
+WORK_LOSS_THRESHOLDS = {"light": (31.5, 32.0, 32.5), "heavy": (27.5, 29.5, 31.5)}
+DEFAULT_WEIGHTS = {"shade": 0.6, "albedo": 0.2, "eti": 0.2}
+
+SPEC = ModelSpec(
+    id="cooling",
+    title="Urban cooling and heat mitigation",
+    reference="InVEST 3.20 Urban Cooling Model",
+    inputs=(
+        Input("lulc_raster_path", "raster", "land cover (integer codes, projected)"),
+        Input("ref_eto_raster_path", "raster", "reference evapotranspiration", unit="mm"),
+        Input("aoi_vector_path", "vector", "areas (polygons) to summarise the results by"),
+        Input(
+            "biophysical_table_path",
+            "table",
+            "per land-cover class: kc, green_area (0/1), shade and albedo (factors) or "
+            "building_intensity (intensity)",
+            columns=("lucode", "kc", "green_area"),
+        ),
+        Input(
+            "green_area_cooling_distance",
+            "number",
+            "distance over which a large green area cools",
+            unit="m",
+        ),
+        Input("t_air_average_radius", "number", "radius over which air mixes", unit="m"),
+        Input("t_ref", "number", "rural reference air temperature", unit="degC"),
+        Input("uhi_max", "number", "magnitude of the urban heat island", unit="degC"),
+        Input("cc_method", "text", "factors or intensity", required=False),
+        Input("cc_weight_shade", "number", "weight of shade (default 0.6)", required=False),
+        Input("cc_weight_albedo", "number", "weight of albedo (default 0.2)", required=False),
+        Input("cc_weight_eti", "number", "weight of the ET index (default 0.2)", required=False),
+        Input("do_energy_valuation", "boolean", "value energy savings", required=False),
+        Input(
+            "building_vector_path",
+            "vector",
+            "building footprints with an integer type",
+            required=False,
+        ),
+        Input(
+            "energy_consumption_table_path",
+            "table",
+            "per building type: consumption (kWh/degC/m2), optional cost (currency/kWh)",
+            required=False,
+            columns=("type", "consumption"),
+        ),
+        Input("do_productivity_valuation", "boolean", "value work productivity", required=False),
+        Input("avg_rel_humidity", "number", "average relative humidity", unit="%", required=False),
+    ),
+    outputs=(
+        Output("T_air.tif", "air temperature after mixing", "degC"),
+        Output("hm.tif", "heat mitigation index", "0-1"),
+        Output("cc.tif", "cooling capacity", "0-1"),
+        Output(
+            "uhi_results.shp",
+            "per area: avg_cc, avg_tmp_v, avg_tmp_an, avd_eng_cn, avg_wbgt_v, avg_ltls_v, "
+            "avg_hvls_v",
+            "",
+        ),
+        Output("buildings_with_stats.shp", "per building: energy_sav, mean_t_air", ""),
+        Output("intermediate/cc_park.tif", "distance-weighted cooling of green areas", "0-1"),
+        Output("intermediate/cc_masked_green_areas.tif", "cooling capacity of green areas", "0-1"),
+        Output(
+            "intermediate/green_area_sum.tif",
+            "green cells within the cooling distance",
+            "cells",
+        ),
+        Output("intermediate/T_air_nomix.tif", "air temperature before mixing", "degC"),
+        Output("intermediate/eti.tif", "evapotranspiration index", "0-1"),
+        Output("intermediate/wbgt.tif", "wet bulb globe temperature", "degC"),
+        Output("intermediate/light_work_loss_percent.tif", "light work lost to heat", "%"),
+        Output("intermediate/heavy_work_loss_percent.tif", "heavy work lost to heat", "%"),
+        Output("cooling_summary.csv", "means over the raster", ""),
+    ),
+)
+
+
+def _number(args: Mapping[str, Any], name: str, default: float | None = None) -> float:
+    value = args.get(name)
+    if value in (None, ""):
+        if default is None:
+            raise EngineInputError(name, "is required")
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise EngineInputError(name, f"{value!r} is not a number") from None
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _path(args: Mapping[str, Any], name: str) -> Path | None:
+    value = args.get(name)
+    return Path(value) if value not in (None, "") else None
+
+
+@dataclass(frozen=True)
+class CoolingArgs:
+    lulc_raster_path: Path
+    ref_eto_raster_path: Path
+    aoi_vector_path: Path
+    biophysical_table_path: Path
+    green_area_cooling_distance: float
+    t_air_average_radius: float
+    t_ref: float
+    uhi_max: float
+    cc_method: str = "factors"
+    cc_weight_shade: float = DEFAULT_WEIGHTS["shade"]
+    cc_weight_albedo: float = DEFAULT_WEIGHTS["albedo"]
+    cc_weight_eti: float = DEFAULT_WEIGHTS["eti"]
+    do_energy_valuation: bool = False
+    building_vector_path: Path | None = None
+    energy_consumption_table_path: Path | None = None
+    do_productivity_valuation: bool = False
+    avg_rel_humidity: float | None = None
+
+    @classmethod
+    def from_invest(cls, args: Mapping[str, Any]) -> CoolingArgs:
+        paths = {}
+        for name in (
+            "lulc_raster_path",
+            "ref_eto_raster_path",
+            "aoi_vector_path",
+            "biophysical_table_path",
+        ):
+            path = _path(args, name)
+            if path is None:
+                raise EngineInputError(name, "is required")
+            paths[name] = path
+        method = str(args.get("cc_method") or "factors").strip().lower()
+        energy = _flag(args.get("do_energy_valuation"))
+        productivity = _flag(args.get("do_productivity_valuation"))
+        return cls(
+            **paths,
+            green_area_cooling_distance=_number(args, "green_area_cooling_distance"),
+            t_air_average_radius=_number(args, "t_air_average_radius"),
+            t_ref=_number(args, "t_ref"),
+            uhi_max=_number(args, "uhi_max"),
+            cc_method=method,
+            cc_weight_shade=_number(args, "cc_weight_shade", DEFAULT_WEIGHTS["shade"]),
+            cc_weight_albedo=_number(args, "cc_weight_albedo", DEFAULT_WEIGHTS["albedo"]),
+            cc_weight_eti=_number(args, "cc_weight_eti", DEFAULT_WEIGHTS["eti"]),
+            do_energy_valuation=energy,
+            building_vector_path=_path(args, "building_vector_path"),
+            energy_consumption_table_path=_path(args, "energy_consumption_table_path"),
+            do_productivity_valuation=productivity,
+            avg_rel_humidity=_number(args, "avg_rel_humidity") if productivity else None,
+        )
+
+
+def validate(args: CoolingArgs) -> list[str]:
+    problems = []
+    if args.cc_method not in {"factors", "intensity"}:
+        problems.append(f"cc_method: {args.cc_method!r} is neither 'factors' nor 'intensity'")
+    for name in ("green_area_cooling_distance", "t_air_average_radius", "uhi_max"):
+        if getattr(args, name) < 0:
+            problems.append(f"{name}: must be 0 or more, got {getattr(args, name):g}")
+    weights = (args.cc_weight_shade, args.cc_weight_albedo, args.cc_weight_eti)
+    if any(w < 0 for w in weights) or sum(weights) <= 0:
+        problems.append(
+            "cc_weight_shade, cc_weight_albedo, cc_weight_eti: must be 0 or more and not all 0"
+        )
+    if args.do_energy_valuation:
+        for name in ("building_vector_path", "energy_consumption_table_path"):
+            if getattr(args, name) is None:
+                problems.append(f"{name}: is required for the energy valuation")
+    if args.do_productivity_valuation:
+        humidity = args.avg_rel_humidity
+        if humidity is None or not 0 <= humidity <= 100:
+            problems.append(f"avg_rel_humidity: must be 0 to 100 %, got {humidity}")
+    return problems
+
+
+@dataclass(frozen=True)
+class CoolingResult:
+    files: dict[str, Path]
+    summary: dict[str, float]
+
+
+# --- the equations, on arrays -------------------------------------------------------------
+
+
+def evapotranspiration_index(kc: np.ndarray, et0: np.ndarray, et0_max: float) -> np.ndarray:
+    """ETI = kc * ET0 / ET_max (0-1), ET_max the largest ET0 of the area (User's Guide eq. 1;
+    ``calc_eti_op``). float32, as InVEST computes it."""
+    return kc * et0 / np.float32(et0_max)
+
+
+def cooling_capacity_factors(
+    shade: np.ndarray, albedo: np.ndarray, eti: np.ndarray, weights: tuple[float, float, float]
+) -> np.ndarray:
+    """CC = w_shade * shade + w_albedo * albedo + w_eti * ETI, the weights scaled to sum to 1
+    (eq. 2; ``calc_cc_op_factors``)."""
+    w_shade, w_albedo, w_eti = (np.float32(w) for w in _normalised(weights))
+    return w_shade * shade + w_albedo * albedo + w_eti * eti
+
+
+def cooling_capacity_intensity(building_intensity: np.ndarray) -> np.ndarray:
+    """CC = 1 - building intensity (floor area over land area; ``calc_cc_op_intensity``)."""
+    return np.float32(1.0) - building_intensity
+
+
+def heat_mitigation(
+    cc: np.ndarray, green_area_sum: np.ndarray, cc_park: np.ndarray, threshold_cells: float
+) -> np.ndarray:
+    """HM = CC_park where at least ``threshold_cells`` green cells (2 ha) lie within the
+    cooling distance and CC_park > CC, else CC (eq. 5; ``hm_op``)."""
+    use_park = (cc < cc_park) & (green_area_sum >= threshold_cells)
+    return np.where(use_park, cc_park.astype(np.float32), cc)
+
+
+def air_temperature_nomix(hm: np.ndarray, t_ref: float, uhi_max: float) -> np.ndarray:
+    """T_air,nomix = T_ref + (1 - HM) * UHI_max (degC; eq. 6; ``calc_t_air_nomix_op``)."""
+    return np.float32(t_ref) + (np.float32(1.0) - hm) * np.float32(uhi_max)
+
+
+def wet_bulb_globe_temperature(t_air: np.ndarray, relative_humidity: float) -> np.ndarray:
+    """WBGT = 0.567 T_air + 0.393 e + 3.94, with the vapour pressure
+    e = RH / 100 * 6.105 * exp(17.27 T_air / (237.7 + T_air)) (hPa; eqs. 10-11;
+    ``calculate_wbgt``)."""
+    e = (relative_humidity / 100) * 6.105 * np.exp(17.27 * (t_air / (237.7 + t_air)))
+    return 0.567 * t_air + 0.393 * e + 3.94
+
+
+def work_loss(wbgt: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
+    """Share of work lost (%): 0 below the first threshold, then 25, 50 and 75
+    (``map_work_loss``)."""
+    return (np.searchsorted(np.asarray(thresholds), wbgt, side="right") * 25).astype(np.uint8)
+
+
+def _normalised(weights: tuple[float, float, float]) -> tuple[float, float, float]:
+    total = sum(weights)
+    return (weights[0] / total, weights[1] / total, weights[2] / total)
+
+
+def decay_kernel(distance_cells: int) -> np.ndarray:
+    """exp(-d / distance) to 5 times the distance, normalised, as
+    ``convolve_2d_by_exponential`` builds it. A distance of 0 cells is the limit of that
+    kernel, the cell alone (InVEST divides by 0 there and writes NaN)."""
+    if distance_cells == 0:
+        return np.ones((1, 1), dtype=np.float32)
+    return exponential_kernel(distance_cells * 5, distance_cells)
+
+
+def edge_corrected(convolver: Convolver, signal: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``pygeoprocessing.convolve_2d(..., ignore_nodata_and_edges=True)`` with the kernel as
+    InVEST builds it (not renormalised in the call): the weighted mean of the valid neighbours
+    times the kernel's sum."""
+    kernel_sum = float(convolver.kernel.sum(dtype=np.float64))
+    return convolver.convolve(signal, valid) * kernel_sum
+
+
+def green_area_count(green: np.ndarray, valid: np.ndarray, radius_cells: int) -> np.ndarray:
+    """Green cells within ``radius_cells`` (a disc), scaled up where the disc reaches past the
+    raster or over nodata as InVEST's edge correction does: green count / valid count * disc
+    cells. Both counts are whole numbers, so the FFT's sums are rounded to them, and the
+    threshold comparison with 2 ha sees exactly InVEST's numbers."""
+    kernel = dichotomous_kernel(radius_cells, normalise=False)
+    convolver = Convolver(green.shape, kernel)
+    green_count = np.rint(convolver.convolve(green.astype(np.float64), valid, edges=False))
+    valid_count = np.rint(convolver.mask_weight(valid))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = green_count / valid_count * float(kernel.sum(dtype=np.float64))
+    result[~valid] = np.nan
+    return result
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def run(
+    args: CoolingArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
+) -> CoolingResult:
+    problems = validate(args)
+    if problems:
+        raise EngineInputError("arguments", "; ".join(problems))
+    steps = 8
+    step = 0
+
+    def advance() -> None:
+        nonlocal step
+        step += 1
+        if progress:
+            progress(step, steps)
+
+    columns = ("kc", "green_area") + (
+        ("shade", "albedo") if args.cc_method == "factors" else ("building_intensity",)
+    )
+    table = io.read_table(args.biophysical_table_path, key="lucode", columns=columns)
+    lulc = io.read_raster(args.lulc_raster_path, integer=True)
+    grid = lulc.grid
+    et0 = io.read_raster(args.ref_eto_raster_path)
+    if not et0.grid.same_as(grid):
+        raise EngineInputError(
+            et0.path, f"is not on the grid of {lulc.path} (size, cells and projection)"
+        )
+    aoi = io.read_polygons(args.aoi_vector_path)
+    cell = min(abs(grid.transform.a), abs(grid.transform.e))
+    cool_cells = int(np.round(args.green_area_cooling_distance / cell))
+    mix_cells = int(np.round(args.t_air_average_radius / cell))
+    shape = (grid.height, grid.width)
+    check_reach(cool_cells, shape, "green_area_cooling_distance", args.green_area_cooling_distance)
+    check_reach(mix_cells, shape, "t_air_average_radius", args.t_air_average_radius)
+    _check_overlap(aoi, grid)
+    advance()
+
+    keys, rows = class_index(
+        lulc.values, lulc.valid, table, raster=lulc.path, table=str(args.biophysical_table_path)
+    )
+    per_class = {
+        name: np.array([table[int(k)][name] for k in keys], dtype=np.float32) for name in columns
+    }
+    valid = lulc.valid
+    files: dict[str, Path] = {}
+
+    def write(name: str, values: np.ndarray, nodata: float | int = NODATA) -> None:
+        where = "intermediate/" if name not in {"T_air", "hm", "cc"} else ""
+        files[name] = io.write_raster(out_dir / f"{where}{name}.tif", values, grid, nodata=nodata)
+
+    def masked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """A float32 copy with NODATA outside ``mask``."""
+        return np.where(mask, values, np.float32(NODATA)).astype(np.float32, copy=False)
+
+    green = gather(per_class["green_area"], rows)
+    if args.cc_method == "factors":
+        et0_valid = et0.valid & valid
+        et0_values = et0.values.astype(np.float32, copy=False)
+        # ET_max: the largest ET0 where it is known, rounded to 9 decimals as InVEST does.
+        et0_max = float(np.round(float(et0_values[et0.valid].max()), 9))
+        eti = evapotranspiration_index(gather(per_class["kc"], rows), et0_values, et0_max)
+        cc = cooling_capacity_factors(
+            gather(per_class["shade"], rows),
+            gather(per_class["albedo"], rows),
+            eti,
+            (args.cc_weight_shade, args.cc_weight_albedo, args.cc_weight_eti),
+        )
+        cc_valid = et0_valid
+        write("eti", masked(eti, cc_valid))
+        del eti
+    else:
+        cc = cooling_capacity_intensity(gather(per_class["building_intensity"], rows))
+        cc_valid = valid
+    cc_masked_green = np.where(green.astype(bool), cc, np.float32(0.0))
+    advance()
+
+    # CC_park: the green areas' cooling, weighted by exp(-d / cooling distance) to 5 times that
+    # distance (eq. 3; ``convolve_2d_by_exponential``).
+    park = Convolver(shape, decay_kernel(cool_cells))
+    cc_park = edge_corrected(park, cc_masked_green, cc_valid)
+    del park
+    write("cc_masked_green_areas", masked(cc_masked_green, cc_valid))
+    del cc_masked_green
+    advance()
+    # GA: green cells within the cooling distance (eq. 4), against 2 ha in cells.
+    green_sum = green_area_count(green, valid, cool_cells)
+    del green
+    advance()
+    hm = heat_mitigation(cc, green_sum, cc_park, GREEN_AREA_M2 / cell**2)
+    write("cc_park", masked(cc_park, cc_valid))
+    write("green_area_sum", masked(green_sum, valid))
+    del cc_park, green_sum
+    advance()
+
+    t_nomix = air_temperature_nomix(hm, args.t_ref, args.uhi_max)
+    # T_air: T_air,nomix averaged with weights exp(-d / mixing radius) (eq. 7), times the
+    # kernel's sum as InVEST's convolution leaves it. The mean of (T_nomix - T_ref) is taken and
+    # T_ref added back: the same value, with the FFT's round-off relative to the heat island's
+    # few degrees instead of to the whole temperature.
+    mix = Convolver(shape, decay_kernel(mix_cells))
+    excess = mix.convolve(t_nomix.astype(np.float64) - np.float64(args.t_ref), cc_valid)
+    t_air = (np.float64(args.t_ref) + excess) * float(mix.kernel.sum(dtype=np.float64))
+    del excess
+    del mix
+    write("T_air_nomix", masked(t_nomix, cc_valid))
+    write("hm", masked(hm, cc_valid))
+    write("cc", masked(cc, cc_valid))
+    write("T_air", masked(t_air, cc_valid))
+    advance()
+
+    rasters: dict[str, np.ndarray] = {"cc": cc, "t_air": t_air}
+    if args.do_productivity_valuation:
+        assert args.avg_rel_humidity is not None
+        wbgt = wet_bulb_globe_temperature(t_air, args.avg_rel_humidity)
+        write("wbgt", masked(wbgt, cc_valid))
+        rasters["wbgt"] = wbgt
+        for kind, thresholds in WORK_LOSS_THRESHOLDS.items():
+            loss = work_loss(wbgt, thresholds)
+            rasters[f"{kind}_loss"] = loss.astype(np.float64)
+            loss[~cc_valid] = LOSS_NODATA
+            write(f"{kind}_work_loss_percent", loss, nodata=LOSS_NODATA)
+    advance()
+
+    buildings = None
+    if args.do_energy_valuation:
+        assert args.building_vector_path and args.energy_consumption_table_path
+        buildings = _energy_savings(args, grid, t_air, cc_valid, out_dir)
+        files["buildings_with_stats"] = buildings.path
+    files["uhi_results"] = _uhi_results(args, aoi, grid, rasters, cc_valid, buildings, out_dir)
+    summary = {
+        "avg_cc": float(cc[cc_valid].mean(dtype=np.float64)),
+        "avg_hm": float(hm[cc_valid].mean(dtype=np.float64)),
+        "avg_tmp_v": float(t_air[cc_valid].mean()),
+    }
+    summary["avg_tmp_an"] = summary["avg_tmp_v"] - args.t_ref
+    if "wbgt" in rasters:
+        summary["avg_wbgt_v"] = float(rasters["wbgt"][cc_valid].mean())
+    if buildings is not None:
+        summary["energy_sav"] = float(np.nansum(buildings.savings))
+    files["cooling_summary"] = io.write_csv(
+        out_dir / "cooling_summary.csv",
+        [{"name": name, "value": value} for name, value in summary.items()],
+    )
+    advance()
+    return CoolingResult(files=files, summary=summary)
+
+
+@dataclass(frozen=True)
+class _Buildings:
+    path: Path
+    polygons: io.Polygons
+    savings: np.ndarray
+
+
+def _energy_savings(
+    args: CoolingArgs, grid: io.Grid, t_air: np.ndarray, valid: np.ndarray, out_dir: Path
+) -> _Buildings:
+    """Per building: ``mean_t_air`` under its footprint and
+    ``energy_sav`` = consumption * area (m2) * (T_ref + UHI_max - mean T_air) * cost, cost 1
+    where the table has none (kWh or currency; eqs. 8-9; ``calculate_energy_savings``)."""
+    assert args.building_vector_path and args.energy_consumption_table_path
+    table_path = args.energy_consumption_table_path
+    columns = _table_columns(table_path)
+    wanted = ("consumption", "cost") if "cost" in columns else ("consumption",)
+    table = io.read_table(table_path, key="type", columns=wanted)
+    buildings = io.read_polygons(args.building_vector_path)
+    type_field = next((name for name in buildings.fields if name.lower() == "type"), None)
+    if type_field is None:
+        raise EngineInputError(buildings.path, "has no 'type' field")
+    types = buildings.fields[type_field]
+    unknown = sorted({int(t) for t in types if int(t) not in table})
+    if unknown:
+        raise EngineInputError(
+            str(table_path),
+            f"has no row for the building types {', '.join(map(str, unknown))} of {buildings.path}",
+        )
+    moved = _in_grid(buildings, grid)
+    stats = zonal_statistics(moved.geometries, grid.crs, grid, {"t_air": t_air}, valid)
+    mean = stats.mean("t_air")
+    import shapely
+
+    area = shapely.area(np.array(moved.geometries, dtype=object))
+    consumption = np.array([table[int(t)]["consumption"] for t in types])
+    cost = np.array([table[int(t)].get("cost", 1.0) for t in types])
+    savings = consumption * area * (args.t_ref - mean + args.uhi_max) * cost
+    path = io.write_polygons(
+        out_dir / "buildings_with_stats.shp",
+        moved,
+        {"energy_sav": savings, "mean_t_air": mean},
+    )
+    return _Buildings(path, moved, savings)
+
+
+def _uhi_results(
+    args: CoolingArgs,
+    aoi: io.Polygons,
+    grid: io.Grid,
+    rasters: Mapping[str, np.ndarray],
+    valid: np.ndarray,
+    buildings: _Buildings | None,
+    out_dir: Path,
+) -> Path:
+    """Per area (``calculate_uhi_result_vector``): means of CC, T_air and its anomaly over
+    T_ref, of WBGT and work losses; with buildings, the sum of the savings of every building
+    that intersects the area."""
+    moved = _in_grid(aoi, grid)
+    stats = zonal_statistics(moved.geometries, grid.crs, grid, rasters, valid)
+    extra: dict[str, np.ndarray] = {
+        "avg_cc": stats.mean("cc"),
+        "avg_tmp_v": stats.mean("t_air"),
+    }
+    extra["avg_tmp_an"] = extra["avg_tmp_v"] - args.t_ref
+    nan = np.full(len(moved.geometries), np.nan)
+    extra["avd_eng_cn"] = nan.copy()
+    if buildings is not None:
+        import shapely
+
+        tree = shapely.STRtree(buildings.polygons.geometries)
+        sums = np.zeros(len(moved.geometries))
+        areas, hits = tree.query(moved.geometries, predicate="intersects")
+        np.add.at(sums, areas, np.nan_to_num(buildings.savings[hits]))
+        extra["avd_eng_cn"] = sums
+    for field, name in (
+        ("avg_wbgt_v", "wbgt"),
+        ("avg_ltls_v", "light_loss"),
+        ("avg_hvls_v", "heavy_loss"),
+    ):
+        extra[field] = stats.mean(name) if name in rasters else nan.copy()
+    return io.write_polygons(out_dir / "uhi_results.shp", moved, extra)
+
+
+def _check_overlap(polygons: io.Polygons, grid: io.Grid) -> None:
+    """An area of interest that misses the land cover is a mistake in the inputs: say so."""
+    import shapely
+    from rasterio.transform import array_bounds
+    from shapely.geometry import box
+
+    moved = _in_grid(polygons, grid)
+    raster = box(*array_bounds(grid.height, grid.width, grid.transform))
+    if not any(shapely.intersects(raster, g) for g in moved.geometries):
+        raise EngineInputError(polygons.path, "no area of it overlaps the land-cover raster")
+
+
+def _in_grid(polygons: io.Polygons, grid: io.Grid) -> io.Polygons:
+    """The layer in the raster's projection, as InVEST reprojects its vectors."""
+    if polygons.crs == grid.crs:
+        return polygons
+    from rasterio.warp import transform_geom
+    from shapely.geometry import mapping, shape
+
+    moved = [shape(transform_geom(polygons.crs, grid.crs, mapping(g))) for g in polygons.geometries]
+    return io.Polygons(moved, polygons.fields, grid.crs, polygons.path)
+
+
+def _table_columns(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig") as handle:
+        return [name.strip().lower() for name in handle.readline().split(",")]
