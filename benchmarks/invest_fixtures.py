@@ -176,7 +176,9 @@ def cooling_case(folder: Path, *, method: str = "factors") -> dict[str, Any]:
         x, y = ORIGIN[0] + 301.0, ORIGIN[1] - 301.0
         boxes.append(((x, y - 2.0, x + 2.0, y), 2))  # covers no cell centre
         write_layer(folder / "buildings.gpkg", boxes)
-        (folder / "energy.csv").write_text("type,consumption,cost\n1,0.7,0.12\n2,1.1,0.12\n3,2.5,0.2\n")
+        (folder / "energy.csv").write_text(
+            "type,consumption,cost\n1,0.7,0.12\n2,1.1,0.12\n3,2.5,0.2\n"
+        )
         args.update(
             cc_weight_shade=0.5,
             cc_weight_albedo=0.3,
