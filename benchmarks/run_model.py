@@ -16,7 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-INVEST_MODULES = {"carbon": "carbon", "runoff": "urban_flood_risk_mitigation"}
+INVEST_MODULES = {
+    "carbon": "carbon",
+    "cooling": "urban_cooling_model",
+    "runoff": "urban_flood_risk_mitigation",
+}
 
 
 def watersheds(raster: str, path: Path) -> str:

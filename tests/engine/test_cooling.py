@@ -70,7 +70,7 @@ CENTRE_PARK /= 1 + 4 * math.exp(-1) + 4 * math.exp(-math.sqrt(2))
 
 
 def test_a_grey_cell_ringed_by_a_large_green_area_takes_the_park_cooling(tmp_path: Path) -> None:
-    args = cooling.CoolingArgs.from_invest(city(tmp_path, GREEN_RING))
+    args = cooling.CoolingArgs.from_invest(city(tmp_path, GREEN_RING, keep_intermediate=True))
     result = cooling.run(args, tmp_path / "out")
     cc, _ = read_tif(tmp_path / "out" / "cc.tif")
     np.testing.assert_allclose(cc, np.where(GREEN_RING == 1, 0.8, 0.14), rtol=1e-6)
@@ -96,6 +96,13 @@ def test_a_small_green_area_does_not_cool_its_neighbours(tmp_path: Path) -> None
     cooling.run(cooling.CoolingArgs.from_invest(city(tmp_path, lulc)), tmp_path / "out")
     hm, _ = read_tif(tmp_path / "out" / "hm.tif")
     assert hm[1, 1] == pytest.approx(0.14, rel=1e-6)
+    # Only the results by default; the intermediate rasters on request (keep_intermediate).
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.tif")) == [
+        "T_air.tif",
+        "cc.tif",
+        "hm.tif",
+    ]
+    assert not (tmp_path / "out" / "intermediate").exists()
 
 
 def test_building_intensity_method(tmp_path: Path) -> None:
@@ -240,7 +247,7 @@ def fields(path: Path) -> dict[str, np.ndarray]:
 def test_cooling_matches_invest(tmp_path: Path, name: str) -> None:
     args, reference = invest_case(name, tmp_path)
     out = tmp_path / "out"
-    cooling.run(cooling.CoolingArgs.from_invest(args), out)
+    cooling.run(cooling.CoolingArgs.from_invest({**args, "keep_intermediate": True}), out)
     compared = 0
     for theirs in sorted(reference.glob("*.tif")):
         ours = next(out.rglob(theirs.name))

@@ -15,6 +15,7 @@ docstring) and its User's Guide, "Urban Cooling" (equations numbered there).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
-    Convolver,
+    SpectralPlan,
     check_reach,
     dichotomous_kernel,
     exponential_kernel,
@@ -85,6 +86,12 @@ SPEC = ModelSpec(
         ),
         Input("do_productivity_valuation", "boolean", "value work productivity", required=False),
         Input("avg_rel_humidity", "number", "average relative humidity", unit="%", required=False),
+        Input(
+            "keep_intermediate",
+            "boolean",
+            "also write the intermediate rasters (CityWeave's own argument)",
+            required=False,
+        ),
     ),
     outputs=(
         Output("T_air.tif", "air temperature after mixing", "degC"),
@@ -156,6 +163,8 @@ class CoolingArgs:
     energy_consumption_table_path: Path | None = None
     do_productivity_valuation: bool = False
     avg_rel_humidity: float | None = None
+    # CityWeave's own: also write the intermediate rasters InVEST keeps (cc_park, eti, ...).
+    keep_intermediate: bool = False
 
     @classmethod
     def from_invest(cls, args: Mapping[str, Any]) -> CoolingArgs:
@@ -188,6 +197,7 @@ class CoolingArgs:
             energy_consumption_table_path=_path(args, "energy_consumption_table_path"),
             do_productivity_valuation=productivity,
             avg_rel_humidity=_number(args, "avg_rel_humidity") if productivity else None,
+            keep_intermediate=_flag(args.get("keep_intermediate")),
         )
 
 
@@ -285,27 +295,83 @@ def decay_kernel(distance_cells: int) -> np.ndarray:
     return exponential_kernel(distance_cells * 5, distance_cells)
 
 
-def edge_corrected(convolver: Convolver, signal: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """``pygeoprocessing.convolve_2d(..., ignore_nodata_and_edges=True)`` with the kernel as
-    InVEST builds it (not renormalised in the call): the weighted mean of the valid neighbours
-    times the kernel's sum."""
-    kernel_sum = float(convolver.kernel.sum(dtype=np.float64))
-    return convolver.convolve(signal, valid) * kernel_sum
+class Neighbourhoods:
+    """The model's three convolutions on one FFT plan (``neighbourhood.SpectralPlan``), the
+    masks' spectra computed once.
 
+    ``pygeoprocessing.convolve_2d(..., ignore_nodata_and_edges=True)``, as InVEST calls it,
+    gives the weighted mean of the valid neighbours times the kernel's sum (its kernels are not
+    renormalised in the call); these do the same.
+    """
 
-def green_area_count(green: np.ndarray, valid: np.ndarray, radius_cells: int) -> np.ndarray:
-    """Green cells within ``radius_cells`` (a disc), scaled up where the disc reaches past the
-    raster or over nodata as InVEST's edge correction does: green count / valid count * disc
-    cells. Both counts are whole numbers, so the FFT's sums are rounded to them, and the
-    threshold comparison with 2 ha sees exactly InVEST's numbers."""
-    kernel = dichotomous_kernel(radius_cells, normalise=False)
-    convolver = Convolver(green.shape, kernel)
-    green_count = np.rint(convolver.convolve(green.astype(np.float64), valid, edges=False))
-    valid_count = np.rint(convolver.mask_weight(valid))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        result = green_count / valid_count * float(kernel.sum(dtype=np.float64))
-    result[~valid] = np.nan
-    return result
+    def __init__(
+        self,
+        shape: tuple[int, int],
+        cool_cells: int,
+        mix_cells: int,
+        valid: np.ndarray,
+        cc_valid: np.ndarray,
+    ) -> None:
+        self.park = decay_kernel(cool_cells)
+        self.disc = dichotomous_kernel(cool_cells, normalise=False)
+        self.mix = decay_kernel(mix_cells)
+        reach = max(k.shape[0] // 2 for k in (self.park, self.disc, self.mix))
+        self.plan = SpectralPlan(shape, reach)
+        self.cc_valid = cc_valid
+        self.valid = valid
+        self._cc_mask = self.plan.spectrum(cc_valid)
+        same = cc_valid is valid or np.array_equal(cc_valid, valid)
+        self._mask = self._cc_mask if same else self.plan.spectrum(valid)
+
+    def _mean(
+        self, signal: np.ndarray, kernel: np.ndarray, valid: np.ndarray, mask: np.ndarray
+    ) -> np.ndarray:
+        plan = self.plan
+        kernel_spectrum = plan.kernel_spectrum(kernel)
+        weight = plan.inverse(mask * kernel_spectrum, kernel)
+        spectrum = plan.spectrum(np.where(valid, signal, np.float32(0.0)))
+        spectrum *= kernel_spectrum
+        del kernel_spectrum
+        out = plan.inverse(spectrum, kernel)
+        del spectrum
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out /= weight
+        return out
+
+    def park_cooling(self, cc_masked_green: np.ndarray) -> np.ndarray:
+        """CC_park: the green areas' CC weighted by exp(-d / cooling distance) to 5 times that
+        distance (eq. 3; ``convolve_2d_by_exponential``); non-negative, so FFT round-off
+        below 0 is clipped."""
+        out = self._mean(cc_masked_green, self.park, self.cc_valid, self._cc_mask)
+        out *= np.float32(self.park.sum(dtype=np.float64))
+        np.maximum(out, 0.0, out=out)
+        return out
+
+    def green_area_count(self, green: np.ndarray) -> np.ndarray:
+        """GA: green cells within the cooling distance (a disc; eq. 4), scaled up where the
+        disc reaches past the raster or over nodata as InVEST's edge correction does: green
+        count / valid count * disc cells. Both counts are whole numbers, so the FFT's sums are
+        rounded to them and the comparison with 2 ha sees exactly InVEST's numbers."""
+        plan, disc = self.plan, self.disc
+        kernel_spectrum = plan.kernel_spectrum(disc)
+        valid_count = np.rint(plan.inverse(self._mask * kernel_spectrum, disc))
+        spectrum = plan.spectrum(np.where(self.valid, green, np.float32(0.0)))
+        spectrum *= kernel_spectrum
+        green_count = np.rint(plan.inverse(spectrum, disc))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            green_count /= valid_count
+        green_count *= np.float32(disc.sum(dtype=np.float64))
+        return green_count
+
+    def mixed_air_temperature(self, t_nomix: np.ndarray, t_ref: float) -> np.ndarray:
+        """T_air: T_air,nomix averaged with weights exp(-d / mixing radius) to 5 times it
+        (eq. 7), times the kernel's sum. The mean of (T_nomix - T_ref) is taken and T_ref
+        added back: the same value, with the FFT's round-off relative to the heat island's few
+        degrees instead of to the whole temperature."""
+        excess = self._mean(t_nomix - np.float32(t_ref), self.mix, self.cc_valid, self._cc_mask)
+        excess += np.float32(t_ref)
+        excess *= np.float32(self.mix.sum(dtype=np.float64))
+        return excess
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -313,6 +379,18 @@ def green_area_count(green: np.ndarray, valid: np.ndarray, radius_cells: int) ->
 
 def run(
     args: CoolingArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
+) -> CoolingResult:
+    # Rasters are written on a thread of their own while the next ones are computed: GDAL
+    # compresses without holding Python's lock.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        return _run(args, out_dir, progress, writer)
+
+
+def _run(
+    args: CoolingArgs,
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None,
+    writer: ThreadPoolExecutor,
 ) -> CoolingResult:
     problems = validate(args)
     if problems:
@@ -355,14 +433,19 @@ def run(
     }
     valid = lulc.valid
     files: dict[str, Path] = {}
+    pending: list[Future[Path]] = []
 
-    def write(name: str, values: np.ndarray, nodata: float | int = NODATA) -> None:
-        where = "intermediate/" if name not in {"T_air", "hm", "cc"} else ""
-        files[name] = io.write_raster(out_dir / f"{where}{name}.tif", values, grid, nodata=nodata)
+    def write(name: str, values: Callable[[], np.ndarray], nodata: float | int = NODATA) -> None:
+        final = name in {"T_air", "hm", "cc"}
+        if not (final or args.keep_intermediate):
+            return
+        path = out_dir / f"{'' if final else 'intermediate/'}{name}.tif"
+        files[name] = path
+        pending.append(writer.submit(io.write_raster, path, values(), grid, nodata=nodata))
 
-    def masked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """A float32 copy with NODATA outside ``mask``."""
-        return np.where(mask, values, np.float32(NODATA)).astype(np.float32, copy=False)
+    def masked(values: np.ndarray, mask: np.ndarray) -> Callable[[], np.ndarray]:
+        """A float32 copy with NODATA outside ``mask``, made only if the raster is written."""
+        return lambda: np.where(mask, values, np.float32(NODATA)).astype(np.float32, copy=False)
 
     green = gather(per_class["green_area"], rows)
     if args.cc_method == "factors":
@@ -386,16 +469,12 @@ def run(
     cc_masked_green = np.where(green.astype(bool), cc, np.float32(0.0))
     advance()
 
-    # CC_park: the green areas' cooling, weighted by exp(-d / cooling distance) to 5 times that
-    # distance (eq. 3; ``convolve_2d_by_exponential``).
-    park = Convolver(shape, decay_kernel(cool_cells))
-    cc_park = edge_corrected(park, cc_masked_green, cc_valid)
-    del park
+    near = Neighbourhoods(shape, cool_cells, mix_cells, valid, cc_valid)
+    cc_park = near.park_cooling(cc_masked_green)
     write("cc_masked_green_areas", masked(cc_masked_green, cc_valid))
     del cc_masked_green
     advance()
-    # GA: green cells within the cooling distance (eq. 4), against 2 ha in cells.
-    green_sum = green_area_count(green, valid, cool_cells)
+    green_sum = near.green_area_count(green)
     del green
     advance()
     hm = heat_mitigation(cc, green_sum, cc_park, GREEN_AREA_M2 / cell**2)
@@ -405,16 +484,10 @@ def run(
     advance()
 
     t_nomix = air_temperature_nomix(hm, args.t_ref, args.uhi_max)
-    # T_air: T_air,nomix averaged with weights exp(-d / mixing radius) (eq. 7), times the
-    # kernel's sum as InVEST's convolution leaves it. The mean of (T_nomix - T_ref) is taken and
-    # T_ref added back: the same value, with the FFT's round-off relative to the heat island's
-    # few degrees instead of to the whole temperature.
-    mix = Convolver(shape, decay_kernel(mix_cells))
-    excess = mix.convolve(t_nomix.astype(np.float64) - np.float64(args.t_ref), cc_valid)
-    t_air = (np.float64(args.t_ref) + excess) * float(mix.kernel.sum(dtype=np.float64))
-    del excess
-    del mix
+    t_air = near.mixed_air_temperature(t_nomix, args.t_ref)
+    del near
     write("T_air_nomix", masked(t_nomix, cc_valid))
+    del t_nomix
     write("hm", masked(hm, cc_valid))
     write("cc", masked(cc, cc_valid))
     write("T_air", masked(t_air, cc_valid))
@@ -430,7 +503,7 @@ def run(
             loss = work_loss(wbgt, thresholds)
             rasters[f"{kind}_loss"] = loss.astype(np.float64)
             loss[~cc_valid] = LOSS_NODATA
-            write(f"{kind}_work_loss_percent", loss, nodata=LOSS_NODATA)
+            write(f"{kind}_work_loss_percent", _constant(loss), nodata=LOSS_NODATA)
     advance()
 
     buildings = None
@@ -449,12 +522,18 @@ def run(
         summary["avg_wbgt_v"] = float(rasters["wbgt"][cc_valid].mean())
     if buildings is not None:
         summary["energy_sav"] = float(np.nansum(buildings.savings))
+    for future in pending:
+        future.result()
     files["cooling_summary"] = io.write_csv(
         out_dir / "cooling_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],
     )
     advance()
     return CoolingResult(files=files, summary=summary)
+
+
+def _constant(values: np.ndarray) -> Callable[[], np.ndarray]:
+    return lambda: values
 
 
 @dataclass(frozen=True)
