@@ -2,7 +2,9 @@
 
 The SCS curve number of each cell's land-cover class and hydrologic soil group gives its
 potential retention, the runoff of a design storm, and the share and volume of the storm it
-holds back. Inputs under InVEST's argument names.
+holds back. Inputs under InVEST's argument names. The land cover and the soil groups are
+first aligned as InVEST 3.20 aligns them (``align.align``: both by mode, onto the land cover's
+grid, over the intersection of their boxes and the watersheds').
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cityweave.engine import io
+from cityweave.engine import align, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -35,7 +37,8 @@ SPEC = ModelSpec(
         Input(
             "soils_hydrological_group_raster_path",
             "raster",
-            "hydrologic soil group per cell: 1 = A, 2 = B, 3 = C, 4 = D",
+            "hydrologic soil group per cell: 1 = A, 2 = B, 3 = C, 4 = D; on another grid or "
+            "projection it is resampled onto the land cover's (mode), as InVEST does",
         ),
         Input("rainfall_depth", "number", "depth of the design storm", unit="mm"),
         Input(
@@ -47,7 +50,8 @@ SPEC = ModelSpec(
         Input(
             "aoi_watersheds_path",
             "vector",
-            "watersheds (polygons) to summarise the results by",
+            "watersheds (polygons) to summarise the results by; as in InVEST, the outputs "
+            "cover only the intersection of their bounding box with the rasters'",
             required=False,
         ),
     ),
@@ -139,6 +143,10 @@ def _combinations(
     of each cell's pair in that table flattened (``cn.size`` for cells where either is
     nodata), and the mask of cells where both are known."""
     valid = lulc.valid & soil.valid
+    if not valid.any():
+        raise EngineInputError(
+            soil.path, f"has no soil group on any cell where {lulc.path} has a land-cover class"
+        )
     groups = np.unique(soil.values[valid])
     bad = [int(g) for g in groups if int(g) not in SOIL_GROUPS]
     if bad:
@@ -211,12 +219,13 @@ def run(
     if problems:
         raise EngineInputError("arguments", "; ".join(problems))
     table = io.read_table(args.curve_number_table_path, key="lucode", columns=CN_COLUMNS)
-    lulc = io.read_raster(args.lulc_path, integer=True)
-    soil = io.read_raster(args.soils_hydrological_group_raster_path, integer=True)
-    if not soil.grid.same_as(lulc.grid):
-        raise EngineInputError(
-            soil.path, f"is not on the grid of {lulc.path} (size, cells and projection)"
-        )
+    lulc, soil = align.align(
+        [
+            align.Layer(args.lulc_path, "mode", integer=True),
+            align.Layer(args.soils_hydrological_group_raster_path, "mode", integer=True),
+        ],
+        vectors=[args.aoi_watersheds_path] if args.aoi_watersheds_path is not None else [],
+    )
     if progress:
         progress(1, 4)
     cn, pair, valid = _combinations(lulc, soil, table, str(args.curve_number_table_path))
