@@ -160,9 +160,12 @@ class SpectralPlan:
     fft_shape: tuple[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
+        # The FFT computes a circular convolution of period L: the full result's cell j + L
+        # lands on cell j. The full result spans n + 2 * reach cells and the cells kept are
+        # reach .. reach + n - 1, so L >= n + reach keeps every wrapped cell out of them.
         self.fft_shape = (
-            scipy.fft.next_fast_len(self.shape[0] + 2 * self.reach, real=True),
-            scipy.fft.next_fast_len(self.shape[1] + 2 * self.reach, real=True),
+            scipy.fft.next_fast_len(self.shape[0] + self.reach, real=True),
+            scipy.fft.next_fast_len(self.shape[1] + self.reach, real=True),
         )
 
     def spectrum(self, values: np.ndarray) -> np.ndarray:

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 from rasterio.crs import CRS
-from rasterio.features import geometry_mask
+from rasterio.features import geometry_mask, rasterize
 from rasterio.warp import transform_geom
 from rasterio.windows import Window, from_bounds
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 
 from cityweave.engine.io import Grid
 
@@ -107,8 +108,6 @@ def zonal_statistics(
     passes, not one per building. A polygon that covers no cell centre takes, as in
     pygeoprocessing, the cells under its bounding box.
     """
-    import shapely
-    from rasterio.features import rasterize
 
     shapes = [_in_grid_crs(g, crs, grid) for g in geometries]
     n = len(shapes)
@@ -186,7 +185,6 @@ def _add_by_window(
 def _in_grid_crs(geometry: Any, crs: CRS, grid: Grid) -> Any:
     if crs == grid.crs:
         return geometry
-    from shapely.geometry import shape
 
     return shape(transform_geom(crs, grid.crs, mapping(geometry)))
 
@@ -194,7 +192,6 @@ def _in_grid_crs(geometry: Any, crs: CRS, grid: Grid) -> Any:
 def _disjoint_groups(shapes: Sequence[Any]) -> list[list[int]]:
     """Sets of polygons whose interiors do not overlap, greedily: each polygon joins the first
     set holding none of its overlapping neighbours (an R-tree finds them)."""
-    import shapely
 
     tree = shapely.STRtree(shapes)
     left, right = tree.query(shapes, predicate="intersects")

@@ -105,6 +105,23 @@ def test_a_small_green_area_does_not_cool_its_neighbours(tmp_path: Path) -> None
     assert not (tmp_path / "out" / "intermediate").exists()
 
 
+def test_et0_on_another_grid_is_aligned_to_the_land_cover(tmp_path: Path) -> None:
+    # ET0 of 5 mm on 50 m cells reaching past the city on every side: cubic spline onto the
+    # 100 m land-cover cells gives 5 mm, so the park cooling of the centre is the hand-checked one.
+    et0 = write_tif(
+        tmp_path / "et0_50m.tif",
+        np.full((10, 10), 5.0, dtype=np.float32),
+        cell=50.0,
+        nodata=-1,
+        origin=(ORIGIN[0] - 100.0, ORIGIN[1] + 100.0),
+    )
+    args = cooling.CoolingArgs.from_invest(city(tmp_path, GREEN_RING, ref_eto_raster_path=et0))
+    cooling.run(args, tmp_path / "out")
+    hm, _ = read_tif(tmp_path / "out" / "hm.tif")
+    assert hm.shape == (3, 3)
+    assert hm[1, 1] == pytest.approx(CENTRE_PARK, rel=1e-6)
+
+
 def test_building_intensity_method(tmp_path: Path) -> None:
     args = city(tmp_path, GREEN_RING, cc_method="intensity")
     cooling.run(cooling.CoolingArgs.from_invest(args), tmp_path / "out")
@@ -173,7 +190,7 @@ def test_missing_classes_are_listed(tmp_path: Path) -> None:
 def test_an_area_of_interest_outside_the_raster_is_refused(tmp_path: Path) -> None:
     far = polygons(tmp_path / "far.shp", [box(0, 0, 100, 100)])
     args = cooling.CoolingArgs.from_invest(city(tmp_path, GREEN_RING, aoi_vector_path=far))
-    with pytest.raises(EngineInputError, match=r"far\.shp: no area of it overlaps"):
+    with pytest.raises(EngineInputError, match=r"far\.shp: its bounding box .* does not overlap the land cover"):
         cooling.run(args, tmp_path / "out")
 
 

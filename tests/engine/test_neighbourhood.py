@@ -55,3 +55,19 @@ def test_plain_convolution_counts_absent_cells_as_zero() -> None:
 def test_a_reach_beyond_the_raster_is_refused() -> None:
     with pytest.raises(EngineInputError, match="t_air_average_radius: 5000 m reaches 500"):
         check_reach(500, (100, 120), "t_air_average_radius", 5000)
+
+
+@pytest.mark.parametrize(("shape", "reach"), [((7, 5), 2), ((6, 9), 12)])
+def test_a_shared_plan_gives_the_direct_convolution(shape: tuple[int, int], reach: int) -> None:
+    # Checked against scipy's direct sum, including a kernel reaching past the whole array.
+    from scipy.signal import convolve2d
+
+    from cityweave.engine.neighbourhood import SpectralPlan
+
+    rng = np.random.default_rng(3)
+    signal = rng.uniform(0, 1, shape)
+    plan = SpectralPlan(shape, reach, dtype=np.float64)
+    spectrum = plan.spectrum(signal)
+    for kernel in (exponential_kernel(reach, max(reach / 5, 1)), dichotomous_kernel(reach // 2)):
+        expected = convolve2d(signal, kernel, mode="same")
+        np.testing.assert_allclose(plan.convolve(spectrum, kernel), expected, atol=1e-12)

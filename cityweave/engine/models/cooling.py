@@ -21,8 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
+from rasterio.transform import array_bounds
+from rasterio.warp import transform_geom
+from shapely.geometry import box, mapping, shape
 
-from cityweave.engine import io
+from cityweave.engine import align, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -408,13 +412,16 @@ def _run(
         ("shade", "albedo") if args.cc_method == "factors" else ("building_intensity",)
     )
     table = io.read_table(args.biophysical_table_path, key="lucode", columns=columns)
-    lulc = io.read_raster(args.lulc_raster_path, integer=True)
+    # InVEST's alignment: the land cover by mode and ET0 by cubic spline onto the land cover's
+    # cells, over the intersection of both rasters and the AOI.
+    lulc, et0 = align.align(
+        [
+            align.Layer(args.lulc_raster_path, "mode", integer=True),
+            align.Layer(args.ref_eto_raster_path, "cubicspline"),
+        ],
+        vectors=[args.aoi_vector_path],
+    )
     grid = lulc.grid
-    et0 = io.read_raster(args.ref_eto_raster_path)
-    if not et0.grid.same_as(grid):
-        raise EngineInputError(
-            et0.path, f"is not on the grid of {lulc.path} (size, cells and projection)"
-        )
     aoi = io.read_polygons(args.aoi_vector_path)
     cell = min(abs(grid.transform.a), abs(grid.transform.e))
     cool_cells = int(np.round(args.green_area_cooling_distance / cell))
@@ -425,13 +432,14 @@ def _run(
     _check_overlap(aoi, grid)
     advance()
 
+    valid = lulc.valid
     keys, rows = class_index(
-        lulc.values, lulc.valid, table, raster=lulc.path, table=str(args.biophysical_table_path)
+        lulc.values, valid, table, raster=lulc.path, table=str(args.biophysical_table_path)
     )
+    del lulc  # the class of each cell is in ``rows`` from here on
     per_class = {
         name: np.array([table[int(k)][name] for k in keys], dtype=np.float32) for name in columns
     }
-    valid = lulc.valid
     files: dict[str, Path] = {}
     pending: list[Future[Path]] = []
 
@@ -462,10 +470,11 @@ def _run(
         )
         cc_valid = et0_valid
         write("eti", masked(eti, cc_valid))
-        del eti
+        del eti, et0_values
     else:
         cc = cooling_capacity_intensity(gather(per_class["building_intensity"], rows))
         cc_valid = valid
+    del et0, rows
     cc_masked_green = np.where(green.astype(bool), cc, np.float32(0.0))
     advance()
 
@@ -512,14 +521,15 @@ def _run(
         buildings = _energy_savings(args, grid, t_air, cc_valid, out_dir)
         files["buildings_with_stats"] = buildings.path
     files["uhi_results"] = _uhi_results(args, aoi, grid, rasters, cc_valid, buildings, out_dir)
-    summary = {
-        "avg_cc": float(cc[cc_valid].mean(dtype=np.float64)),
-        "avg_hm": float(hm[cc_valid].mean(dtype=np.float64)),
-        "avg_tmp_v": float(t_air[cc_valid].mean()),
-    }
+    cells = int(np.count_nonzero(cc_valid))
+
+    def mean(values: np.ndarray) -> float:
+        return float(np.add.reduce(values, axis=None, where=cc_valid, dtype=np.float64) / cells)
+
+    summary = {"avg_cc": mean(cc), "avg_hm": mean(hm), "avg_tmp_v": mean(t_air)}
     summary["avg_tmp_an"] = summary["avg_tmp_v"] - args.t_ref
     if "wbgt" in rasters:
-        summary["avg_wbgt_v"] = float(rasters["wbgt"][cc_valid].mean())
+        summary["avg_wbgt_v"] = mean(rasters["wbgt"])
     if buildings is not None:
         summary["energy_sav"] = float(np.nansum(buildings.savings))
     for future in pending:
@@ -568,7 +578,6 @@ def _energy_savings(
     moved = _in_grid(buildings, grid)
     stats = zonal_statistics(moved.geometries, grid.crs, grid, {"t_air": t_air}, valid)
     mean = stats.mean("t_air")
-    import shapely
 
     area = shapely.area(np.array(moved.geometries, dtype=object))
     consumption = np.array([table[int(t)]["consumption"] for t in types])
@@ -604,8 +613,6 @@ def _uhi_results(
     nan = np.full(len(moved.geometries), np.nan)
     extra["avd_eng_cn"] = nan.copy()
     if buildings is not None:
-        import shapely
-
         tree = shapely.STRtree(buildings.polygons.geometries)
         sums = np.zeros(len(moved.geometries))
         areas, hits = tree.query(moved.geometries, predicate="intersects")
@@ -622,9 +629,6 @@ def _uhi_results(
 
 def _check_overlap(polygons: io.Polygons, grid: io.Grid) -> None:
     """An area of interest that misses the land cover is a mistake in the inputs: say so."""
-    import shapely
-    from rasterio.transform import array_bounds
-    from shapely.geometry import box
 
     moved = _in_grid(polygons, grid)
     raster = box(*array_bounds(grid.height, grid.width, grid.transform))
@@ -636,8 +640,6 @@ def _in_grid(polygons: io.Polygons, grid: io.Grid) -> io.Polygons:
     """The layer in the raster's projection, as InVEST reprojects its vectors."""
     if polygons.crs == grid.crs:
         return polygons
-    from rasterio.warp import transform_geom
-    from shapely.geometry import mapping, shape
 
     moved = [shape(transform_geom(polygons.crs, grid.crs, mapping(g))) for g in polygons.geometries]
     return io.Polygons(moved, polygons.fields, grid.crs, polygons.path)
