@@ -119,28 +119,33 @@ def read_raster(path: str | Path, *, integer: bool = False) -> Raster:
     return raster
 
 
-def write_raster(
-    path: str | Path, values: np.ndarray, grid: Grid, *, nodata: float | int | None
-) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def raster_profile(grid: Grid, dtype: np.dtype[Any], nodata: float | int | None) -> dict[str, Any]:
+    """The creation options of an output GeoTIFF on ``grid`` (``GTIFF_PROFILE``)."""
     profile: dict[str, Any] = {
         **GTIFF_PROFILE,
         "width": grid.width,
         "height": grid.height,
         "count": 1,
-        "dtype": values.dtype.name,
+        "dtype": dtype.name,
         "crs": grid.crs,
         "transform": grid.transform,
         "nodata": nodata,
     }
-    if np.issubdtype(values.dtype, np.floating):
+    if np.issubdtype(dtype, np.floating):
         profile["predictor"] = 3
     if grid.width < 256 or grid.height < 256:  # tiles must not be larger than the raster
         profile.update(tiled=False)
         profile.pop("blockxsize")
         profile.pop("blockysize")
-    with rasterio.open(path, "w", **profile) as dataset:
+    return profile
+
+
+def write_raster(
+    path: str | Path, values: np.ndarray, grid: Grid, *, nodata: float | int | None
+) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", **raster_profile(grid, values.dtype, nodata)) as dataset:
         dataset.write(values, 1)
     return path
 

@@ -85,6 +85,16 @@ class ZoneStats:
 
     count: np.ndarray
     sums: dict[str, np.ndarray]
+    # Whether each polygon covers a cell centre (valid or not) of the grid.
+    found: np.ndarray | None = None
+
+    def __add__(self, other: ZoneStats) -> ZoneStats:
+        """The statistics of two parts of a raster (blocks) together."""
+        found = None
+        if self.found is not None and other.found is not None:
+            found = self.found | other.found
+        sums = {name: self.sums[name] + other.sums[name] for name in self.sums}
+        return ZoneStats(self.count + other.count, sums, found)
 
     def mean(self, name: str) -> np.ndarray:
         """The mean of a raster per polygon; NaN where a polygon holds no valid cell."""
@@ -98,6 +108,8 @@ def zonal_statistics(
     grid: Grid,
     rasters: Mapping[str, np.ndarray],
     valid: np.ndarray,
+    *,
+    fallback: bool = True,
 ) -> ZoneStats:
     """Count and sums of ``rasters`` over the valid cells of each polygon, as
     ``pygeoprocessing.zonal_statistics(..., polygons_might_overlap=True)`` computes them.
@@ -106,7 +118,8 @@ def zonal_statistics(
     whose members do not overlap, and each set is rasterised in one pass (GDAL's rasteriser,
     through rasterio) as pygeoprocessing does, so thousands of building footprints cost a few
     passes, not one per building. A polygon that covers no cell centre takes, as in
-    pygeoprocessing, the cells under its bounding box.
+    pygeoprocessing, the cells under its bounding box (unless ``fallback`` is False: a block
+    of a larger raster leaves that to the whole).
     """
 
     shapes = [_in_grid_crs(g, crs, grid) for g in geometries]
@@ -114,7 +127,7 @@ def zonal_statistics(
     count = np.zeros(n, dtype=np.int64)
     sums = {name: np.zeros(n, dtype=np.float64) for name in rasters}
     if n == 0:
-        return ZoneStats(count, sums)
+        return ZoneStats(count, sums, np.zeros(0, dtype=bool))
     ids = np.full((grid.height, grid.width), -1, dtype=np.int32)
     found = np.zeros(n, dtype=bool)
     for group in _disjoint_groups(shapes):
@@ -136,7 +149,7 @@ def zonal_statistics(
         count += np.bincount(members, minlength=n)[:n]
         for name, values in rasters.items():
             sums[name] += np.bincount(members, weights=values[inside], minlength=n)[:n]
-    for i in np.flatnonzero(~found):
+    for i in np.flatnonzero(~found) if fallback else ():
         window = _window(mapping(shapes[i]), grid) if not shapely.is_empty(shapes[i]) else None
         if window is None:
             continue
@@ -146,7 +159,7 @@ def zonal_statistics(
         count[i] = int(box_valid.sum())
         for name, values in rasters.items():
             sums[name][i] = float(values[rows, cols][box_valid].sum(dtype=np.float64))
-    return ZoneStats(count, sums)
+    return ZoneStats(count, sums, found)
 
 
 # Up to this many polygons in a set, each is summed over the window of its bounding box: a few

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from rasterio.transform import array_bounds
 from rasterio.warp import transform_geom
 from shapely.geometry import box, mapping, shape
 
-from cityweave.engine import align, io
+from cityweave.engine import align, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -36,7 +37,7 @@ from cityweave.engine.neighbourhood import (
     exponential_kernel,
 )
 from cityweave.engine.spec import Input, ModelSpec, Output
-from cityweave.engine.zonal import zonal_statistics
+from cityweave.engine.zonal import ZoneStats, zonal_statistics
 
 NODATA = io.FLOAT_NODATA
 LOSS_NODATA = 255
@@ -323,9 +324,15 @@ class Neighbourhoods:
         self.plan = SpectralPlan(shape, reach)
         self.cc_valid = cc_valid
         self.valid = valid
-        self._cc_mask = self.plan.spectrum(cc_valid)
-        same = cc_valid is valid or np.array_equal(cc_valid, valid)
-        self._mask = self._cc_mask if same else self.plan.spectrum(valid)
+
+    @cached_property
+    def _cc_mask(self) -> np.ndarray:
+        return self.plan.spectrum(self.cc_valid)
+
+    @cached_property
+    def _mask(self) -> np.ndarray:
+        same = self.cc_valid is self.valid or np.array_equal(self.cc_valid, self.valid)
+        return self._cc_mask if same else self.plan.spectrum(self.valid)
 
     def _mean(
         self, signal: np.ndarray, kernel: np.ndarray, valid: np.ndarray, mask: np.ndarray
@@ -384,6 +391,14 @@ class Neighbourhoods:
 def run(
     args: CoolingArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CoolingResult:
+    problems = validate(args)
+    if problems:
+        raise EngineInputError("arguments", "; ".join(problems))
+    from cityweave.engine.models import cooling_blocks
+
+    grid = cooling_blocks.grid_of(args)
+    if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
+        return cooling_blocks.run(args, out_dir, grid, progress)
     # Rasters are written on a thread of their own while the next ones are computed: GDAL
     # compresses without holding Python's lock.
     with ThreadPoolExecutor(max_workers=1) as writer:
@@ -515,12 +530,17 @@ def _run(
             write(f"{kind}_work_loss_percent", _constant(loss), nodata=LOSS_NODATA)
     advance()
 
-    buildings = None
+    savings = None
     if args.do_energy_valuation:
-        assert args.building_vector_path and args.energy_consumption_table_path
-        buildings = _energy_savings(args, grid, t_air, cc_valid, out_dir)
-        files["buildings_with_stats"] = buildings.path
-    files["uhi_results"] = _uhi_results(args, aoi, grid, rasters, cc_valid, buildings, out_dir)
+        buildings = read_buildings(args, grid)
+        stats = zonal_statistics(
+            buildings.polygons.geometries, grid.crs, grid, {"t_air": t_air}, cc_valid
+        )
+        savings = energy_savings(args, buildings, stats, out_dir)
+        files["buildings_with_stats"] = savings.path
+    areas = _in_grid(aoi, grid)
+    stats = zonal_statistics(areas.geometries, grid.crs, grid, rasters, cc_valid)
+    files["uhi_results"] = uhi_results(args, areas, stats, savings, out_dir)
     cells = int(np.count_nonzero(cc_valid))
 
     def mean(values: np.ndarray) -> float:
@@ -530,8 +550,8 @@ def _run(
     summary["avg_tmp_an"] = summary["avg_tmp_v"] - args.t_ref
     if "wbgt" in rasters:
         summary["avg_wbgt_v"] = mean(rasters["wbgt"])
-    if buildings is not None:
-        summary["energy_sav"] = float(np.nansum(buildings.savings))
+    if savings is not None:
+        summary["energy_sav"] = float(np.nansum(savings.savings))
     for future in pending:
         future.result()
     files["cooling_summary"] = io.write_csv(
@@ -547,18 +567,24 @@ def _constant(values: np.ndarray) -> Callable[[], np.ndarray]:
 
 
 @dataclass(frozen=True)
-class _Buildings:
+class Buildings:
+    """Building footprints in the raster's projection, with the consumption and cost of each
+    one's type (``energy_consumption_table_path``)."""
+
+    polygons: io.Polygons
+    consumption: np.ndarray
+    cost: np.ndarray
+
+
+@dataclass(frozen=True)
+class Savings:
     path: Path
     polygons: io.Polygons
     savings: np.ndarray
 
 
-def _energy_savings(
-    args: CoolingArgs, grid: io.Grid, t_air: np.ndarray, valid: np.ndarray, out_dir: Path
-) -> _Buildings:
-    """Per building: ``mean_t_air`` under its footprint and
-    ``energy_sav`` = consumption * area (m2) * (T_ref + UHI_max - mean T_air) * cost, cost 1
-    where the table has none (kWh or currency; eqs. 8-9; ``calculate_energy_savings``)."""
+def read_buildings(args: CoolingArgs, grid: io.Grid) -> Buildings:
+    """The footprints and their types' rows, every type checked against the table."""
     assert args.building_vector_path and args.energy_consumption_table_path
     table_path = args.energy_consumption_table_path
     columns = _table_columns(table_path)
@@ -575,56 +601,60 @@ def _energy_savings(
             str(table_path),
             f"has no row for the building types {', '.join(map(str, unknown))} of {buildings.path}",
         )
-    moved = _in_grid(buildings, grid)
-    stats = zonal_statistics(moved.geometries, grid.crs, grid, {"t_air": t_air}, valid)
-    mean = stats.mean("t_air")
+    return Buildings(
+        polygons=_in_grid(buildings, grid),
+        consumption=np.array([table[int(t)]["consumption"] for t in types]),
+        cost=np.array([table[int(t)].get("cost", 1.0) for t in types]),
+    )
 
-    area = shapely.area(np.array(moved.geometries, dtype=object))
-    consumption = np.array([table[int(t)]["consumption"] for t in types])
-    cost = np.array([table[int(t)].get("cost", 1.0) for t in types])
-    savings = consumption * area * (args.t_ref - mean + args.uhi_max) * cost
+
+def energy_savings(
+    args: CoolingArgs, buildings: Buildings, stats: ZoneStats, out_dir: Path
+) -> Savings:
+    """Per building: ``mean_t_air`` under its footprint and
+    ``energy_sav`` = consumption * area (m2) * (T_ref + UHI_max - mean T_air) * cost, cost 1
+    where the table has none (kWh or currency; eqs. 8-9; ``calculate_energy_savings``)."""
+    mean = stats.mean("t_air")
+    area = shapely.area(np.array(buildings.polygons.geometries, dtype=object))
+    savings = buildings.consumption * area * (args.t_ref - mean + args.uhi_max) * buildings.cost
     path = io.write_polygons(
         out_dir / "buildings_with_stats.shp",
-        moved,
+        buildings.polygons,
         {"energy_sav": savings, "mean_t_air": mean},
     )
-    return _Buildings(path, moved, savings)
+    return Savings(path, buildings.polygons, savings)
 
 
-def _uhi_results(
+def uhi_results(
     args: CoolingArgs,
     aoi: io.Polygons,
-    grid: io.Grid,
-    rasters: Mapping[str, np.ndarray],
-    valid: np.ndarray,
-    buildings: _Buildings | None,
+    stats: ZoneStats,
+    savings: Savings | None,
     out_dir: Path,
 ) -> Path:
     """Per area (``calculate_uhi_result_vector``): means of CC, T_air and its anomaly over
     T_ref, of WBGT and work losses; with buildings, the sum of the savings of every building
-    that intersects the area."""
-    moved = _in_grid(aoi, grid)
-    stats = zonal_statistics(moved.geometries, grid.crs, grid, rasters, valid)
+    that intersects the area. ``aoi`` is in the raster's projection."""
     extra: dict[str, np.ndarray] = {
         "avg_cc": stats.mean("cc"),
         "avg_tmp_v": stats.mean("t_air"),
     }
     extra["avg_tmp_an"] = extra["avg_tmp_v"] - args.t_ref
-    nan = np.full(len(moved.geometries), np.nan)
+    nan = np.full(len(aoi.geometries), np.nan)
     extra["avd_eng_cn"] = nan.copy()
-    if buildings is not None:
-        tree = shapely.STRtree(buildings.polygons.geometries)
-        sums = np.zeros(len(moved.geometries))
-        areas, hits = tree.query(moved.geometries, predicate="intersects")
-        np.add.at(sums, areas, np.nan_to_num(buildings.savings[hits]))
+    if savings is not None:
+        tree = shapely.STRtree(savings.polygons.geometries)
+        sums = np.zeros(len(aoi.geometries))
+        areas, hits = tree.query(aoi.geometries, predicate="intersects")
+        np.add.at(sums, areas, np.nan_to_num(savings.savings[hits]))
         extra["avd_eng_cn"] = sums
     for field, name in (
         ("avg_wbgt_v", "wbgt"),
         ("avg_ltls_v", "light_loss"),
         ("avg_hvls_v", "heavy_loss"),
     ):
-        extra[field] = stats.mean(name) if name in rasters else nan.copy()
-    return io.write_polygons(out_dir / "uhi_results.shp", moved, extra)
+        extra[field] = stats.mean(name) if name in stats.sums else nan.copy()
+    return io.write_polygons(out_dir / "uhi_results.shp", aoi, extra)
 
 
 def _check_overlap(polygons: io.Polygons, grid: io.Grid) -> None:

@@ -1,0 +1,175 @@
+"""Out-of-core runs on dask arrays: rasters read window by window, neighbourhood operations
+with an overlap equal to the kernel's reach, results written block by block. A region larger
+than memory runs in the memory of a few blocks.
+
+Where the blocks run: on this machine's threads by default; on a ``dask.distributed`` cluster
+when ``DASK_SCHEDULER`` holds its address (``tcp://host:8786``; the workers must see the same
+files). The blocked path is taken when ``DASK_SCHEDULER`` is set or a raster holds more than
+``CITYWEAVE_ENGINE_MAX_CELLS`` cells (default 64 million, about 8000 x 8000); blocks are
+``CITYWEAVE_ENGINE_CHUNK`` cells a side (default 2048, a multiple of the 256-cell tiles).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import dask
+import dask.array as da
+import numpy as np
+import rasterio
+from rasterio.windows import Window
+
+from cityweave.engine import align, io
+from cityweave.engine.errors import EngineInputError
+
+DEFAULT_CHUNK = 2048
+DEFAULT_MAX_CELLS = 64_000_000
+
+
+def chunk_size() -> int:
+    return _positive_env("CITYWEAVE_ENGINE_CHUNK", DEFAULT_CHUNK)
+
+
+def wanted(grid: io.Grid) -> bool:
+    """Whether a model should run block by block on this grid."""
+    limit = _positive_env("CITYWEAVE_ENGINE_MAX_CELLS", DEFAULT_MAX_CELLS)
+    return bool(os.environ.get("DASK_SCHEDULER")) or grid.width * grid.height > limit
+
+
+def _positive_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise EngineInputError(name, f"{raw!r} is not a whole number") from None
+    if value <= 0:
+        raise EngineInputError(name, f"must be above 0, got {value}")
+    return value
+
+
+@contextmanager
+def scheduler() -> Iterator[threading.Lock | Any]:
+    """Runs the enclosed dask computations on the cluster at ``DASK_SCHEDULER`` or on local
+    threads, and yields the lock writers share (a cluster-wide one on a cluster)."""
+    address = os.environ.get("DASK_SCHEDULER", "")
+    if not address:
+        with dask.config.set(scheduler="threads"):
+            yield threading.Lock()
+        return
+    from distributed import Client, Lock
+
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as error:
+        raise EngineInputError("DASK_SCHEDULER", f"no scheduler at {address} ({error})") from None
+    with client:
+        yield Lock(f"cityweave-engine-{os.getpid()}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A raster file read on ``grid`` (aligned as ``align.resample`` does), one block at a
+    time: a window of the file when the grid is a window of it, else warped block by block."""
+
+    path: str
+    grid: io.Grid
+    method: str
+    dtype: str
+    nodata: float | int | None
+
+    @classmethod
+    def open(cls, path: str | Path, grid: io.Grid, method: str) -> Source:
+        try:
+            with rasterio.open(path) as dataset:
+                return cls(str(path), grid, method, dataset.dtypes[0], dataset.nodata)
+        except rasterio.errors.RasterioIOError as error:
+            raise EngineInputError(str(path), f"cannot be read as a raster ({error})") from None
+
+    def block(self, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+        sub = _sub_grid(self.grid, rows, cols)
+        with rasterio.open(self.path) as dataset:
+            own = io.Grid(dataset.width, dataset.height, dataset.transform, dataset.crs)
+            offset = align._window_offset(own, sub)
+            if offset is not None:
+                return align._read_window(dataset, sub, offset)
+            return align._warp(dataset, sub, align.METHODS[self.method])
+
+    def array(self, chunk: int) -> da.Array:
+        def read(block_info: dict[Any, Any] | None = None) -> np.ndarray:
+            assert block_info is not None
+            (r0, r1), (c0, c1) = block_info[None]["array-location"]
+            return self.block((r0, r1), (c0, c1))
+
+        return da.map_blocks(
+            read,
+            chunks=da.core.normalize_chunks((chunk, chunk), (self.grid.height, self.grid.width)),
+            dtype=np.dtype(self.dtype),
+            meta=np.empty((0, 0), dtype=self.dtype),
+        )
+
+
+def _sub_grid(grid: io.Grid, rows: tuple[int, int], cols: tuple[int, int]) -> io.Grid:
+    transform = grid.transform * grid.transform.translation(cols[0], rows[0])
+    return io.Grid(cols[1] - cols[0], rows[1] - rows[0], transform, grid.crs)
+
+
+def neighbourhood(
+    function: Callable[..., np.ndarray], *arrays: da.Array, reach: int, dtype: Any
+) -> da.Array:
+    """``function`` on every block with ``reach`` cells of its neighbours around it, trimmed
+    back to the block: the same result as on the whole array when the function looks no more
+    than ``reach`` cells away. Past the raster's edges the blocks are padded with NaN, which
+    the models read as absent cells (their nodata travels as NaN); dask merges blocks smaller
+    than the reach and splits the result back."""
+    result = da.map_overlap(
+        function,
+        *arrays,
+        depth=reach,
+        boundary=np.nan,
+        trim=True,
+        allow_rechunk=True,
+        dtype=dtype,
+        meta=np.empty((0, 0), dtype=dtype),
+    )
+    if result.chunks != arrays[0].chunks:  # merged blocks: back to the inputs' blocks
+        result = result.rechunk(arrays[0].chunks)
+    return result
+
+
+class Writer:
+    """A GeoTIFF written block by block (``dask.array.store``'s target): created once, every
+    block then written under the shared lock by whichever thread or worker computed it. Only
+    its path and profile travel to the workers."""
+
+    def __init__(self, path: Path, grid: io.Grid, dtype: str, nodata: float | int) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        profile = io.raster_profile(grid, np.dtype(dtype), nodata)
+        profile["SPARSE_OK"] = True  # blocks come later: write no empty tiles now
+        with rasterio.open(path, "w", **profile):
+            pass
+
+    def __setitem__(self, key: tuple[slice, slice], values: np.ndarray) -> None:
+        rows, cols = key
+        window = Window.from_slices(rows, cols)
+        with rasterio.open(self.path, "r+") as dataset:
+            dataset.write(values, 1, window=window)
+
+
+def store(outputs: Mapping[Path, tuple[da.Array, float | int]], grid: io.Grid, lock: Any) -> Any:
+    """A dask task writing each of ``outputs`` to its file, block by block, when computed
+    (together with anything else computed in the same call, sharing their inputs)."""
+    arrays: list[da.Array] = []
+    targets: list[Writer] = []
+    for path, (array, nodata) in outputs.items():
+        arrays.append(array)
+        targets.append(Writer(path, grid, array.dtype.name, nodata))
+    return da.store(arrays, cast(Any, targets), lock=lock, compute=False)
