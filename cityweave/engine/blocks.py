@@ -94,7 +94,7 @@ class Source:
             raise EngineInputError(str(path), f"cannot be read as a raster ({error})") from None
 
     def block(self, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
-        sub = _sub_grid(self.grid, rows, cols)
+        sub = sub_grid(self.grid, rows, cols)
         with rasterio.open(self.path) as dataset:
             own = io.Grid(dataset.width, dataset.height, dataset.transform, dataset.crs)
             offset = align._window_offset(own, sub)
@@ -116,7 +116,14 @@ class Source:
         )
 
 
-def _sub_grid(grid: io.Grid, rows: tuple[int, int], cols: tuple[int, int]) -> io.Grid:
+def locations(array: da.Array) -> list[tuple[int, int]]:
+    """(first row, first column) of every block, in ``to_delayed().ravel()`` order."""
+    row_starts = np.cumsum((0, *array.chunks[0][:-1]))
+    col_starts = np.cumsum((0, *array.chunks[1][:-1]))
+    return [(int(r), int(c)) for r in row_starts for c in col_starts]
+
+
+def sub_grid(grid: io.Grid, rows: tuple[int, int], cols: tuple[int, int]) -> io.Grid:
     transform = grid.transform * grid.transform.translation(cols[0], rows[0])
     return io.Grid(cols[1] - cols[0], rows[1] - rows[0], transform, grid.crs)
 

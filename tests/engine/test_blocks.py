@@ -13,8 +13,8 @@ import pyogrio.raw
 import pytest
 
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.models import cooling
-from tests.engine.conftest import read_tif
+from cityweave.engine.models import cooling, runoff
+from tests.engine.conftest import read_tif, write_tif
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invest"
 
@@ -107,3 +107,48 @@ def test_a_bad_block_size_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     args = cooling.CoolingArgs.from_invest(fixture_args("urban_cooling_model", tmp_path))
     with pytest.raises(EngineInputError, match="CITYWEAVE_ENGINE_CHUNK: 'big' is not a whole"):
         cooling.run(args, tmp_path / "out")
+
+
+def runoff_both(
+    args: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: str = "20"
+) -> tuple[Path, Path]:
+    parsed = runoff.RunoffArgs.from_invest(args)
+    memory, blocked = tmp_path / "memory", tmp_path / "blocked"
+    first = runoff.run(parsed, memory)
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", chunk)
+    second = runoff.run(parsed, blocked)
+    for name, value in first.summary.items():
+        assert second.summary[name] == pytest.approx(value, rel=1e-12), name
+    return memory, blocked
+
+
+def test_runoff_block_by_block_equals_the_whole_array(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = fixture_args("urban_flood_risk_mitigation", tmp_path)
+    memory, blocked = runoff_both(args, tmp_path, monkeypatch)
+    for path in sorted(memory.rglob("*.tif")):
+        ours, _ = read_tif(blocked / path.relative_to(memory))
+        np.testing.assert_array_equal(ours, read_tif(path)[0], err_msg=path.name)
+    reference, ours = (
+        fields(memory / "flood_risk_service.shp"),
+        fields(blocked / "flood_risk_service.shp"),
+    )
+    for field, values in reference.items():
+        np.testing.assert_allclose(ours[field], values, rtol=1e-12, err_msg=field)
+
+
+def test_runoff_blocks_warp_soils_on_another_grid_like_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Soil groups on 30 m cells offset from the 10 m land cover: every block is warped on its
+    # own (mode), and must give the whole-array warp's cells.
+    args = fixture_args("urban_flood_risk_mitigation", tmp_path)
+    soils = np.random.default_rng(4).integers(1, 5, (17, 17)).astype(np.int16)
+    args["soils_hydrological_group_raster_path"] = write_tif(
+        tmp_path / "soils_30m.tif", soils, cell=30.0, nodata=-1, origin=(499_985.0, 5_000_013.0)
+    )
+    memory, blocked = runoff_both(args, tmp_path, monkeypatch, chunk="16")
+    for name in ("Q_mm.tif", "Runoff_retention_m3.tif"):
+        np.testing.assert_array_equal(read_tif(blocked / name)[0], read_tif(memory / name)[0])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -291,13 +291,25 @@ def _normalised(weights: tuple[float, float, float]) -> tuple[float, float, floa
     return (weights[0] / total, weights[1] / total, weights[2] / total)
 
 
+@lru_cache(maxsize=8)
 def decay_kernel(distance_cells: int) -> np.ndarray:
     """exp(-d / distance) to 5 times the distance, normalised, as
     ``convolve_2d_by_exponential`` builds it. A distance of 0 cells is the limit of that
     kernel, the cell alone (InVEST divides by 0 there and writes NaN)."""
-    if distance_cells == 0:
-        return np.ones((1, 1), dtype=np.float32)
-    return exponential_kernel(distance_cells * 5, distance_cells)
+    kernel = (
+        np.ones((1, 1), dtype=np.float32)
+        if distance_cells == 0
+        else exponential_kernel(distance_cells * 5, distance_cells)
+    )
+    kernel.setflags(write=False)  # shared by every block: read only
+    return kernel
+
+
+@lru_cache(maxsize=8)
+def _disc(radius_cells: int) -> np.ndarray:
+    kernel = dichotomous_kernel(radius_cells, normalise=False)
+    kernel.setflags(write=False)
+    return kernel
 
 
 class Neighbourhoods:
@@ -318,7 +330,7 @@ class Neighbourhoods:
         cc_valid: np.ndarray,
     ) -> None:
         self.park = decay_kernel(cool_cells)
-        self.disc = dichotomous_kernel(cool_cells, normalise=False)
+        self.disc = _disc(cool_cells)
         self.mix = decay_kernel(mix_cells)
         reach = max(k.shape[0] // 2 for k in (self.park, self.disc, self.mix))
         self.plan = SpectralPlan(shape, reach)

@@ -149,7 +149,7 @@ def run(
                 cc.to_delayed().ravel(),
                 hm.to_delayed().ravel(),
                 t_air.to_delayed().ravel(),
-                _locations(cc),
+                blocks.locations(cc),
                 strict=True,
             )
         ]
@@ -282,13 +282,6 @@ def _survey(
     return codes, float(np.round(et0_max, 9))
 
 
-def _locations(array: da.Array) -> list[tuple[int, int]]:
-    """(first row, first column) of every block, in ``to_delayed().ravel()`` order."""
-    row_starts = np.cumsum((0, *array.chunks[0][:-1]))
-    col_starts = np.cumsum((0, *array.chunks[1][:-1]))
-    return [(int(r), int(c)) for r in row_starts for c in col_starts]
-
-
 def _block_stats(
     cc: np.ndarray,
     hm: np.ndarray,
@@ -302,7 +295,7 @@ def _block_stats(
     valid = ~np.isnan(cc)
     rows = (location[0], location[0] + cc.shape[0])
     cols = (location[1], location[1] + cc.shape[1])
-    sub = blocks._sub_grid(grid, rows, cols)
+    sub = blocks.sub_grid(grid, rows, cols)
     rasters = _per_area_rasters(cc, t_air, humidity)
     whole = ZoneStats(
         np.array([int(valid.sum())]),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cityweave.engine import align, io
+from cityweave.engine import align, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -154,6 +154,18 @@ def _combinations(
             soil.path, f"holds soil groups {', '.join(map(str, bad))}; expected 1 to 4 (A to D)"
         )
     keys, rows = class_index(lulc.values, valid, table, raster=lulc.path, table=table_path)
+    cn = curve_numbers(keys, table, table_path)
+    pair = rows * np.int32(len(SOIL_GROUPS))
+    pair += soil.values
+    pair -= 1
+    pair[~valid] = cn.size  # the nodata entry appended to every per-pair table
+    return cn, pair, valid
+
+
+def curve_numbers(
+    keys: np.ndarray, table: Mapping[int, Mapping[str, float]], table_path: str
+) -> np.ndarray:
+    """The (classes x 4) curve numbers of ``keys``, each checked to lie in 0-100."""
     cn = np.array([[table[int(k)][name] for name in CN_COLUMNS] for k in keys])
     bad_cn = (cn < 0) | (cn > 100)
     if bad_cn.any():
@@ -163,27 +175,65 @@ def _combinations(
             f"lucode {keys[row]}, {CN_COLUMNS[column]}: {cn[row, column]:g} is not a curve "
             "number (0 to 100)",
         )
-    pair = rows * np.int32(len(SOIL_GROUPS))
-    pair += soil.values
-    pair -= 1
-    pair[~valid] = cn.size  # the nodata entry appended to every per-pair table
-    return cn, pair, valid
+    return cn
 
 
-def _watersheds(
+def per_pair_values(
+    cn: np.ndarray, rainfall_mm: float, cell_area_m2: float
+) -> dict[str, np.ndarray]:
+    """Every output for every (class, soil group) pair: each cell's value is its pair's."""
+    s = potential_retention(cn)
+    q = storm_runoff(rainfall_mm, s)
+    retention_index = 1.0 - q / rainfall_mm
+    return {
+        "Q_mm": q,
+        "Runoff_retention_index": retention_index,
+        "Runoff_retention_m3": retention_index * rainfall_mm * cell_area_m2 * 1e-3,
+        "Q_m3": q * cell_area_m2 * 1e-3,
+        "cn_raster": cn,
+        "s_max": s,
+    }
+
+
+# Where each output goes under the output folder (InVEST's layout).
+FOLDERS = {"Q_m3": "intermediate/", "cn_raster": "intermediate/", "s_max": "intermediate/"}
+
+
+def summarise(
+    per_pair: Mapping[str, np.ndarray], counts: np.ndarray, n_valid: int
+) -> dict[str, float]:
+    """Totals over the raster from the cells of each pair: the float32 values the rasters
+    hold, added in float64."""
+    totals = {
+        name: float((counts * values.astype(np.float32).ravel().astype(np.float64)).sum())
+        for name, values in per_pair.items()
+    }
+    return {
+        "rnf_rt_idx": totals["Runoff_retention_index"] / n_valid,
+        "rnf_rt_m3": totals["Runoff_retention_m3"],
+        "flood_vol": totals["Q_m3"],
+    }
+
+
+def watershed_counts(
+    path: Path, grid: io.Grid, pair: np.ndarray, valid: np.ndarray, size: int
+) -> list[np.ndarray]:
+    """Per watershed, its valid cells of each pair (the block's, on a block's grid)."""
+    polygons = io.read_polygons(path)
+    return zone_counts(polygons.geometries, polygons.crs, grid, pair, valid, size)
+
+
+def write_watersheds(
     path: Path,
     grid: io.Grid,
-    pair: np.ndarray,
-    valid: np.ndarray,
+    counts: list[np.ndarray],
     per_pair: Mapping[str, np.ndarray],
     out_dir: Path,
 ) -> Path:
     """Per watershed (InVEST's ``flood_risk_service``): ``rnf_rt_idx`` the mean retention
     index of its cells, ``rnf_rt_m3`` the retention volume and ``flood_vol`` the runoff volume
-    over them (m³)."""
+    over them (m³), from each watershed's ``counts`` of cells per pair."""
     polygons = io.read_polygons(path)
-    size = per_pair["Q_mm"].size
-    counts = zone_counts(polygons.geometries, polygons.crs, grid, pair, valid, size)
     flat = {name: per_pair[name].astype(np.float32).ravel().astype(np.float64) for name in per_pair}
     cells = np.array([c.sum() for c in counts], dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -218,6 +268,11 @@ def run(
     problems = validate(args)
     if problems:
         raise EngineInputError("arguments", "; ".join(problems))
+    from cityweave.engine.models import runoff_blocks
+
+    grid = runoff_blocks.grid_of(args)
+    if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
+        return runoff_blocks.run(args, out_dir, grid, progress)
     table = io.read_table(args.curve_number_table_path, key="lucode", columns=CN_COLUMNS)
     lulc, soil = align.align(
         [
@@ -231,45 +286,25 @@ def run(
     cn, pair, valid = _combinations(lulc, soil, table, str(args.curve_number_table_path))
     # Every output depends on the cell's (class, soil group) pair only: compute it for each
     # pair, then gather it per cell.
-    p = args.rainfall_depth
-    area = lulc.grid.cell_area_m2
-    s = potential_retention(cn)
-    q = storm_runoff(p, s)
-    retention_index = 1.0 - q / p
-    per_pair = {
-        "Q_mm": q,
-        "Runoff_retention_index": retention_index,
-        "Runoff_retention_m3": retention_index * p * area * 1e-3,
-        "Q_m3": q * area * 1e-3,
-        "cn_raster": cn,
-        "s_max": s,
-    }
-    where = {"Q_m3": "intermediate/", "cn_raster": "intermediate/", "s_max": "intermediate/"}
+    grid = lulc.grid
+    per_pair = per_pair_values(cn, args.rainfall_depth, grid.cell_area_m2)
     if progress:
         progress(2, 4)
-    grid = lulc.grid
     files: dict[str, Path] = {}
-    totals: dict[str, float] = {}
-    counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
     for name, table_values in per_pair.items():
         flat = table_values.astype(np.float32).ravel()
         cells = gather(np.append(flat, np.float32(NODATA)), pair)
         files[name] = io.write_raster(
-            out_dir / f"{where.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
+            out_dir / f"{FOLDERS.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
         )
-        # Sums over the cells, from the pair counts: the same float32 values, added in float64.
-        totals[name] = float((counts * flat.astype(np.float64)).sum())
     if progress:
         progress(3, 4)
-    n_valid = int(valid.sum())
-    summary = {
-        "rnf_rt_idx": totals["Runoff_retention_index"] / n_valid,
-        "rnf_rt_m3": totals["Runoff_retention_m3"],
-        "flood_vol": totals["Q_m3"],
-    }
+    counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
+    summary = summarise(per_pair, counts, int(valid.sum()))
     if args.aoi_watersheds_path is not None:
-        files["flood_risk_service"] = _watersheds(
-            args.aoi_watersheds_path, lulc.grid, pair, valid, per_pair, out_dir
+        zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
+        files["flood_risk_service"] = write_watersheds(
+            args.aoi_watersheds_path, grid, zones, per_pair, out_dir
         )
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",
