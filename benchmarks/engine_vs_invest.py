@@ -105,7 +105,28 @@ def cooling_inputs(size: int, folder: Path, *, valuation: bool) -> dict[str, Any
     return args
 
 
+def access_inputs(size: int, folder: Path) -> dict[str, Any]:
+    """Urban nature access: a 500 m uniform radius, dichotomy, people in a dense centre; both
+    tools summarise by the four quarters as admin units."""
+    from synthetic import population, urban_nature_csv
+
+    (folder / "urban_nature.csv").write_text(urban_nature_csv())
+    return {
+        "lulc_raster_path": write(folder / "lulc.tif", land_cover(7, size)),
+        "lulc_attribute_table": str(folder / "urban_nature.csv"),
+        "population_raster_path": write(folder / "population.tif", population(17, size)),
+        "admin_boundaries_vector_path": watersheds(size, folder / "admin" / "admin.shp"),
+        "urban_nature_demand": 4.0,
+        "decay_function": "dichotomy",
+        "search_radius_mode": "uniform radius",
+        "search_radius": 500.0,
+        "aggregate_by_pop_group": False,
+    }
+
+
 def inputs(model: str, size: int, folder: Path) -> dict[str, Any]:
+    if model == "access":
+        return access_inputs(size, folder)
     if model in ("cooling", "cooling-valuation"):
         return cooling_inputs(size, folder, valuation=model == "cooling-valuation")
     if model == "carbon":
@@ -172,7 +193,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
     parser.add_argument(
-        "--models", nargs="+", default=["carbon", "runoff", "cooling", "cooling-valuation"]
+        "--models",
+        nargs="+",
+        default=["carbon", "runoff", "cooling", "cooling-valuation", "access"],
     )
     parser.add_argument("--rounds", type=int, default=1, help="runs per tool; the median counts")
     options = parser.parse_args()

@@ -26,8 +26,10 @@ from synthetic import (
     carbon_pools_csv,
     curve_numbers_csv,
     land_cover,
+    population,
     reference_et0,
     soil_groups,
+    urban_nature_csv,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,7 +207,134 @@ COOLING_OUTPUTS = (
     "T_air_nomix.tif",
     "cc_masked_green_areas.tif",
 )
-VECTOR_OUTPUTS = ("flood_risk_service", "uhi_results", "buildings_with_stats")
+VECTOR_OUTPUTS = (
+    "flood_risk_service",
+    "uhi_results",
+    "buildings_with_stats",
+    "admin_boundaries",
+)
+
+UNA_SIZE = 64
+POP_GROUPS = ("pop_children", "pop_adults", "pop_elderly")
+
+
+def write_admin(path: Path, size: int) -> None:
+    """Three administrative units that do not overlap, with a name and the share of each
+    population group: a strip along the west edge, a triangle cutting cells in half, and a box
+    reaching past the raster's north-east corner; some cells lie in none."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(EPSG)
+    source = ogr.GetDriverByName("GeoJSON").CreateDataSource(str(path))
+    layer = source.CreateLayer("admin", srs, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+    for group in POP_GROUPS:
+        layer.CreateField(ogr.FieldDefn(group, ogr.OFTReal))
+    x0, y1 = ORIGIN
+    w = size * CELL
+    units = [
+        ("west", [(x0, y1 - w), (x0 + 0.45 * w, y1 - w), (x0 + 0.45 * w, y1), (x0, y1)]),
+        (
+            "south-east",
+            [
+                (x0 + 0.5 * w, y1 - 0.95 * w),
+                (x0 + 0.98 * w, y1 - 0.95 * w),
+                (x0 + 0.74 * w, y1 - 0.5 * w),
+            ],
+        ),
+        (
+            "north-east",
+            [
+                (x0 + 0.55 * w, y1 - 0.45 * w),
+                (x0 + 1.2 * w, y1 - 0.45 * w),
+                (x0 + 1.2 * w, y1 + 0.1 * w),
+                (x0 + 0.55 * w, y1 + 0.1 * w),
+            ],
+        ),
+    ]
+    shares = [(0.2, 0.65, 0.15), (0.3, 0.5, 0.2), (0.1, 0.6, 0.3)]
+    for (name, points), share in zip(units, shares, strict=True):
+        ring = ogr.Geometry(ogr.wkbLinearRing)
+        for x, y in [*points, points[0]]:
+            ring.AddPoint_2D(x, y)
+        polygon = ogr.Geometry(ogr.wkbPolygon)
+        polygon.AddGeometry(ring)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("name", name)
+        for group, value in zip(POP_GROUPS, share, strict=True):
+            feature.SetField(group, value)
+        feature.SetGeometry(polygon)
+        layer.CreateFeature(feature)
+    source = None
+
+
+def access_case(
+    folder: Path, *, mode: str = "uniform radius", decay: str = "dichotomy", radius: float = 100.0
+) -> dict[str, Any]:
+    """A 64 x 64 city: ten classes, four with urban nature (``synthetic.URBAN_NATURE``), people
+    in a dense centre with a block and a few cells of unknown population, three admin units."""
+    size = UNA_SIZE
+    write_raster(folder / "lulc.tif", land_cover(7, size), -1)
+    people = population(17, size)
+    people[40:43, 5:8] = -1.0
+    people[np.random.default_rng(27).random((size, size)) < 0.01] = -1.0
+    write_raster(folder / "population.tif", people, -1.0)
+    (folder / "urban_nature.csv").write_text(urban_nature_csv())
+    write_admin(folder / "admin.geojson", size)
+    args: dict[str, Any] = {
+        "lulc_raster_path": "lulc.tif",
+        "lulc_attribute_table": "urban_nature.csv",
+        "population_raster_path": "population.tif",
+        "admin_boundaries_vector_path": "admin.geojson",
+        "urban_nature_demand": 4.0,
+        "decay_function": decay,
+        "search_radius_mode": mode,
+        "aggregate_by_pop_group": mode == "uniform radius",
+    }
+    if mode == "uniform radius":
+        args["search_radius"] = radius
+    if mode == "radius per population group":
+        (folder / "group_radii.csv").write_text(
+            "pop_group,search_radius_m\npop_children,55\npop_adults,100\npop_elderly,35\n"
+        )
+        args["population_group_radii_table"] = "group_radii.csv"
+    return args
+
+
+def access_classes_case(folder: Path) -> dict[str, Any]:
+    return access_case(folder, mode="radius per urban nature class", decay="exponential")
+
+
+def access_groups_case(folder: Path) -> dict[str, Any]:
+    return access_case(folder, mode="radius per population group", decay="gaussian")
+
+
+def access_density_case(folder: Path) -> dict[str, Any]:
+    return access_case(folder, decay="density", radius=85.0)
+
+
+ACCESS_OUTPUTS = (
+    "urban_nature_supply_percapita.tif",
+    "urban_nature_demand.tif",
+    "urban_nature_balance_percapita.tif",
+    "urban_nature_balance_totalpop.tif",
+)
+
+
+def _shim_vector_translate_options() -> None:
+    """InVEST 3.20.2's Urban Nature Access passes ``preserveFID`` to
+    ``gdal.VectorTranslateOptions``, which Debian's GDAL 3.6 does not know: drop it (the FIDs
+    of a GeoPackage copy are kept anyway)."""
+    original = gdal.VectorTranslateOptions
+    if getattr(original, "shimmed", False):
+        return
+
+    def options(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("preserveFID", None)
+        return original(*args, **kwargs)
+
+    options.shimmed = True  # type: ignore[attr-defined]
+    gdal.VectorTranslateOptions = options
+
 
 CASES = {
     "carbon": (
@@ -234,6 +363,56 @@ CASES = {
         "natcap.invest.urban_cooling_model",
         COOLING_OUTPUTS,
     ),
+    "urban_nature_access": (
+        access_case,
+        "natcap.invest.urban_nature_access",
+        (
+            *ACCESS_OUTPUTS,
+            "accessible_urban_nature.tif",
+            "urban_nature_area.tif",
+            "urban_nature_population_ratio.tif",
+            "distance_weighted_population_within_100.0.tif",
+            "undersupplied_population.tif",
+            "oversupplied_population.tif",
+            "kernel_100.0.tif",
+        ),
+    ),
+    "urban_nature_access_density": (
+        access_density_case,
+        "natcap.invest.urban_nature_access",
+        (*ACCESS_OUTPUTS, "accessible_urban_nature.tif", "kernel_85.0.tif"),
+    ),
+    "urban_nature_access_classes": (
+        access_classes_case,
+        "natcap.invest.urban_nature_access",
+        (
+            *ACCESS_OUTPUTS,
+            *(f"accessible_urban_nature_lucode_{code}.tif" for code in (1, 2, 3, 4)),
+            *(f"distance_weighted_population_within_{r}.tif" for r in (40.0, 65.0, 100.0)),
+            *(f"kernel_{r}.tif" for r in (40.0, 65.0, 100.0)),
+        ),
+    ),
+    "urban_nature_access_groups": (
+        access_groups_case,
+        "natcap.invest.urban_nature_access",
+        (
+            *ACCESS_OUTPUTS,
+            "distance_weighted_population_all_groups.tif",
+            "urban_nature_population_ratio.tif",
+            *(f"kernel_{r}.tif" for r in (35.0, 55.0, 100.0)),
+            *(
+                f"{stem}{group}.tif"
+                for group in POP_GROUPS
+                for stem in (
+                    "accessible_urban_nature_to_",
+                    "urban_nature_balance_percapita_",
+                    "urban_nature_balance_",
+                    "urban_nature_supply_percapita_to_",
+                    "proportion_of_population_in_",
+                )
+            ),
+        ),
+    ),
 }
 
 
@@ -248,6 +427,8 @@ def run_case(name: str, out: Path) -> None:
     (folder / "inputs").mkdir(parents=True)
     args = build(folder / "inputs")
     module = importlib.import_module(module_name)
+    if module_name.endswith("urban_nature_access"):
+        _shim_vector_translate_options()
     with tempfile.TemporaryDirectory() as workspace:
         invest_args = {
             key: str(folder / "inputs" / value)
@@ -260,12 +441,19 @@ def run_case(name: str, out: Path) -> None:
         (folder / "outputs").mkdir()
         found = {path.name: path for path in Path(workspace).rglob("*.tif")}
         for output in outputs:
-            shutil.copy(found[output], folder / "outputs" / output)
+            if output.startswith("kernel_"):  # InVEST writes kernels in 256 x 256 tiles, raw
+                gdal.Translate(
+                    str(folder / "outputs" / output),
+                    str(found[output]),
+                    creationOptions=["COMPRESS=DEFLATE"],
+                )
+            else:
+                shutil.copy(found[output], folder / "outputs" / output)
         summaries = sorted(Path(workspace).rglob("*.csv"))
         for summary in summaries:
             shutil.copy(summary, folder / "outputs" / summary.name)
         for stem in VECTOR_OUTPUTS:  # per-area results
-            for part in Path(workspace).glob(f"{stem}.*"):
+            for part in Path(workspace).rglob(f"{stem}.*"):
                 shutil.copy(part, folder / "outputs" / part.name)
         listing = sorted(
             str(p.relative_to(workspace)) for p in Path(workspace).rglob("*") if p.is_file()

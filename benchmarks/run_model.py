@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 INVEST_MODULES = {
+    "access": "urban_nature_access",
     "carbon": "carbon",
     "cooling": "urban_cooling_model",
     "runoff": "urban_flood_risk_mitigation",
@@ -52,6 +53,16 @@ def run_invest(model: str, args: dict[str, Any], out: Path) -> None:
     args = {**args, "workspace_dir": str(out), "results_suffix": "", "n_workers": -1}
     if model == "runoff" and not args.get("aoi_watersheds_path"):
         args["aoi_watersheds_path"] = watersheds(args["lulc_path"], out.parent / "aoi.gpkg")
+    if model == "access":  # InVEST 3.20.2 passes preserveFID, unknown to GDAL 3.6
+        from osgeo import gdal
+
+        original = gdal.VectorTranslateOptions
+
+        def options(*args: Any, **kwargs: Any) -> Any:
+            kwargs.pop("preserveFID", None)
+            return original(*args, **kwargs)
+
+        gdal.VectorTranslateOptions = options
     started = time.perf_counter()
     module.execute(args)
     emit(time.perf_counter() - started)

@@ -82,3 +82,31 @@ def buildings(seed: int, size: int, cell: float, origin: tuple[float, float], co
         top = y1 - rng.uniform(0, size * cell - h)
         boxes.append(((left, top - h, left + w, top), int(rng.integers(1, 4))))
     return boxes
+
+
+def population(seed: int, size: int) -> np.ndarray:
+    """People per cell, float32: a smooth density of 0-40 people per cell (10 m cells: up to
+    4000 per hectare, a dense centre) times a random factor, with a quarter of the cells empty
+    (parks, roads, offices)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / max(size - 1, 1)
+    centre = rng.uniform(0.3, 0.7, 2)
+    density = 40.0 * np.exp(-((x - centre[0]) ** 2 + (y - centre[1]) ** 2) / 0.08)
+    people = density * rng.uniform(0.5, 1.5, (size, size))
+    people[rng.random((size, size)) < 0.25] = 0.0
+    return people.astype(np.float32)
+
+
+# Urban nature per class for the nature access model: four classes of ten hold nature (three
+# of them at least half, the WHO indicator's green space), each with its own search radius.
+URBAN_NATURE = {1: (1.0, 100), 2: (0.8, 65), 3: (0.5, 100), 4: (0.25, 40)}
+
+
+def urban_nature_csv() -> str:
+    """InVEST Urban Nature Access columns: lucode, urban_nature (0-1) and search_radius_m,
+    left blank for the classes without nature (as InVEST's sample data does)."""
+    lines = ["lucode,urban_nature,search_radius_m"]
+    for code in range(1, CLASSES + 1):
+        nature, radius = URBAN_NATURE.get(code, (0.0, None))
+        lines.append(f"{code},{nature:g},{'' if radius is None else radius}")
+    return "\n".join(lines) + "\n"

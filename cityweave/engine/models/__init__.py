@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cityweave.engine.models import carbon, cooling, runoff
+from cityweave.engine.models import access, carbon, cooling, runoff
 from cityweave.engine.spec import ModelSpec
 
 
@@ -25,6 +25,14 @@ class Model:
 
 
 MODELS: dict[str, Model] = {
+    "access": Model(
+        access.SPEC,
+        access.AccessArgs.from_invest,
+        access.run,
+        ("urban_nature_access", "una"),
+        land_cover="lulc_raster_path",
+        class_table="lulc_attribute_table",
+    ),
     "carbon": Model(
         carbon.SPEC,
         carbon.CarbonArgs.from_invest,
