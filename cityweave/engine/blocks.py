@@ -151,32 +151,65 @@ def neighbourhood(
     return result
 
 
+# Output files this process created and keeps open while blocks are written: writing a block
+# to an open file takes 0.18 s for 4096 x 4096 float cells; reopening it for update, 1.3 s
+# (GDAL then compresses at ZSTD's default level, not the one the file was created with).
+_OPEN: dict[str, Any] = {}
+
+
 class Writer:
-    """A GeoTIFF written block by block (``dask.array.store``'s target): created once, every
-    block then written under the shared lock by whichever thread or worker computed it. Only
-    its path and profile travel to the workers."""
+    """A GeoTIFF written block by block (``dask.array.store``'s target), under the lock the
+    writers share. Created, and kept open, by the process that builds the task graph, where
+    threads write into it; a worker of a cluster opens it for update instead. Only its path
+    travels to the workers."""
 
     def __init__(self, path: Path, grid: io.Grid, dtype: str, nodata: float | int) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         profile = io.raster_profile(grid, np.dtype(dtype), nodata)
         profile["SPARSE_OK"] = True  # blocks come later: write no empty tiles now
-        with rasterio.open(path, "w", **profile):
-            pass
+        key = str(path)
+        if key in _OPEN:
+            _OPEN.pop(key).close()
+        dataset = rasterio.open(path, "w", **profile)
+        if os.environ.get("DASK_SCHEDULER"):
+            dataset.close()  # workers of a cluster open it for update: it must be complete
+        else:
+            _OPEN[key] = dataset
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path}
 
     def __setitem__(self, key: tuple[slice, slice], values: np.ndarray) -> None:
         rows, cols = key
         window = Window.from_slices(rows, cols)
-        with rasterio.open(self.path, "r+") as dataset:
+        dataset = _OPEN.get(str(self.path))
+        if dataset is not None and not dataset.closed:
             dataset.write(values, 1, window=window)
+            return
+        with rasterio.open(self.path, "r+", NUM_THREADS="ALL_CPUS") as update:
+            update.write(values, 1, window=window)
+
+    def close(self) -> None:
+        dataset = _OPEN.pop(str(self.path), None)
+        if dataset is not None:
+            dataset.close()
 
 
-def store(outputs: Mapping[Path, tuple[da.Array, float | int]], grid: io.Grid, lock: Any) -> Any:
+@contextmanager
+def store(
+    outputs: Mapping[Path, tuple[da.Array, float | int]], grid: io.Grid, lock: Any
+) -> Iterator[Any]:
     """A dask task writing each of ``outputs`` to its file, block by block, when computed
-    (together with anything else computed in the same call, sharing their inputs)."""
+    (with anything else computed in the same call, sharing their inputs); the files are
+    complete when the block ends."""
     arrays: list[da.Array] = []
     targets: list[Writer] = []
-    for path, (array, nodata) in outputs.items():
-        arrays.append(array)
-        targets.append(Writer(path, grid, array.dtype.name, nodata))
-    return da.store(arrays, cast(Any, targets), lock=lock, compute=False)
+    try:
+        for path, (array, nodata) in outputs.items():
+            arrays.append(array)
+            targets.append(Writer(path, grid, array.dtype.name, nodata))
+        yield da.store(arrays, cast(Any, targets), lock=lock, compute=False)
+    finally:
+        for target in targets:
+            target.close()

@@ -153,8 +153,8 @@ def run(
                 strict=True,
             )
         ]
-        stored = blocks.store(outputs, grid, lock)
-        results = dask.compute(stored, *stats)[1:]
+        with blocks.store(outputs, grid, lock) as stored:
+            results = dask.compute(stored, *stats)[1:]
     advance(3)
 
     whole, areas, footprints = _combine(results)

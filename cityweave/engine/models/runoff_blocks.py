@@ -103,8 +103,8 @@ def run(
                 pair.to_delayed().ravel(), blocks.locations(pair), strict=True
             )
         ]
-        stored = blocks.store(outputs, grid, lock)
-        results = dask.compute(stored, *counts)[1:]
+        with blocks.store(outputs, grid, lock) as stored:
+            results = dask.compute(stored, *counts)[1:]
     if progress:
         progress(2, 3)
     totals = sum(r[0] for r in results)
