@@ -169,6 +169,32 @@ def test_unknown_population_counts_as_nobody_and_stays_nodata(tmp_path: Path) ->
     np.testing.assert_allclose(supply, [10, 10, np.nan, 100 / 34, 100 / 34], rtol=1e-6)
 
 
+def test_people_on_a_coarser_grid_are_resampled_keeping_their_count(tmp_path: Path) -> None:
+    # Two 20 m cells of 40 people over a 2 x 4 land cover of 10 m cells: 100,000 people a km²
+    # everywhere, so each 10 m cell (0.0001 km²) holds 10 (InVEST's density round trip).
+    lulc = np.array([[1, 2, 2, 2], [2, 2, 2, 2]], dtype=np.uint8)
+    args = strip_city(tmp_path, lulc)
+    coarse = np.array([[40, 40]], dtype=np.float32)
+    args["population_raster_path"] = write_tif(tmp_path / "coarse.tif", coarse, cell=20.0)
+    result = access.run(access.AccessArgs.from_invest(args), tmp_path / "out")
+    assert result.summary["population"] == pytest.approx(80, rel=1e-6)
+    demand, _ = read_tif(tmp_path / "out" / "urban_nature_demand.tif")
+    np.testing.assert_allclose(demand, np.full((2, 4), 50.0), rtol=1e-6)
+
+
+def test_people_over_a_larger_area_are_cut_to_the_land_cover(tmp_path: Path) -> None:
+    # The same people with a margin of one cell all round (nodata there): the strip's results.
+    wide = np.full((3, 7), -1, dtype=np.float32)
+    wide[1, 1:6] = PEOPLE[0]
+    args = strip_city(tmp_path)
+    args["population_raster_path"] = write_tif(
+        tmp_path / "wide.tif", wide, origin=(ORIGIN[0] - 10, ORIGIN[1] + 10)
+    )
+    access.run(access.AccessArgs.from_invest(args), tmp_path / "out")
+    supply = values(tmp_path / "out", "urban_nature_supply_percapita")
+    np.testing.assert_allclose(supply, [10, 10, 0, 100 / 34, 100 / 34], rtol=1e-6)
+
+
 def test_radius_per_urban_nature_class_on_a_strip(tmp_path: Path) -> None:
     # Class 1 (S = 100 m²) reaches 10 m (1 cell), class 3 (half nature, S = 50 m²) 20 m.
     lulc = np.array([[1, 2, 2, 2, 3]], dtype=np.uint8)

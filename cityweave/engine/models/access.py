@@ -25,6 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyogrio.raw
+import scipy.ndimage
+import shapely
+from rasterio.features import rasterize
+from rasterio.warp import transform_geom
+from shapely.geometry import mapping, shape
 
 from cityweave.engine import align, io
 from cityweave.engine.errors import EngineInputError
@@ -360,7 +366,6 @@ def green_spaces(green: np.ndarray, cell_area_m2: float) -> np.ndarray:
     """The cells of green spaces of at least ``WHO_MIN_AREA_M2``: patches of ``green`` cells
     joined by an edge or a corner (8-connectivity: a park drawn as a diagonal band of cells
     stays one park), each patch's area its cells times the cell area."""
-    import scipy.ndimage
 
     labels, count = scipy.ndimage.label(green, structure=np.ones((3, 3), dtype=bool))
     area = np.bincount(labels.ravel(), minlength=count + 1) * cell_area_m2
@@ -391,12 +396,14 @@ class AccessResult:
 @dataclass
 class _Inputs:
     """The aligned inputs. Per cell: people and the urban nature area S (both 0 outside
-    ``valid``, where land cover and population are both known), the class index; the sorted
-    codes and their urban nature shares; the mask of known land cover."""
+    ``valid``, where land cover and population are both known; S is dropped once the sums are
+    done, its total kept), the class index (8 or 16 bits); the sorted codes and their urban
+    nature shares; the mask of known land cover."""
 
     grid: io.Grid
     people: np.ndarray
     area: np.ndarray
+    area_m2: float
     index: np.ndarray
     codes: np.ndarray
     share: np.ndarray
@@ -453,10 +460,13 @@ def _read_inputs(args: AccessArgs) -> _Inputs:
     if not valid.any():
         raise EngineInputError(population.path, f"has no known cell where {lulc.path} is known")
     codes, index = class_index(lulc.values, land, table, raster=lulc.path, table=shown)
+    del lulc
+    index = index.astype(np.min_scalar_type(len(codes)))
     share = np.array([table[int(k)]["urban_nature"] for k in codes])
     area = gather((share * grid.cell_area_m2).astype(np.float32), index)
     area[~valid] = 0.0
-    return _Inputs(grid, people, area, index, codes, share, land, valid, table)
+    total = float(area.sum(dtype=np.float64))
+    return _Inputs(grid, people, area, total, index, codes, share, land, valid, table)
 
 
 def _csv_rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -538,9 +548,6 @@ def _sums(args: AccessArgs, metres: float, grid: io.Grid, name: str) -> Weighted
 
 def _read_admin(path: Path, grid: io.Grid) -> io.Polygons:
     """The admin units in the land cover's projection; refused when none reaches the raster."""
-    import shapely
-    from rasterio.warp import transform_geom
-    from shapely.geometry import mapping, shape
 
     polygons = io.read_polygons(path)
     moved = polygons.geometries
@@ -582,7 +589,7 @@ def _group_shares(admin: io.Polygons) -> dict[str, np.ndarray]:
 
 class _Writer:
     """Rasters written on a thread of their own while the next ones are computed (GDAL
-    compresses without holding Python's lock), at most two waiting; nodata outside each
+    compresses without holding Python's lock), one at a time; nodata outside each
     raster's cells. Intermediates only on request."""
 
     def __init__(self, pool: ThreadPoolExecutor, out_dir: Path, grid: io.Grid, keep: bool):
@@ -603,7 +610,7 @@ class _Writer:
             return
         path = self.out_dir / f"{'intermediate/' if intermediate else ''}{name}.tif"
         cells = np.where(where, values, values.dtype.type(nodata))
-        while len(self.pending) >= 2:
+        while self.pending:
             self.pending.pop(0).result()
         self.files[name] = path
         self.pending.append(
@@ -737,6 +744,7 @@ def _uniform(args: AccessArgs, data: _Inputs, write: _Writer) -> _Population:
     del reaching
     write("urban_nature_population_ratio", ratio, valid, intermediate=True)
     write("accessible_urban_nature", sums(data.area, valid), valid)
+    data.area = np.empty(0, dtype=np.float32)  # no longer needed: its memory for the last sum
     return _Population("", data.people, sums(ratio, valid), valid)
 
 
@@ -768,6 +776,7 @@ def _per_class(args: AccessArgs, data: _Inputs, write: _Writer) -> _Population:
                 of_class = np.where(data.index == position[code], data.area, np.float32(0.0))
                 accessible = sums(of_class, valid)
             write(f"accessible_urban_nature_lucode_{code}", accessible, valid)
+    data.area = np.empty(0, dtype=np.float32)  # no longer needed
     return _Population("", data.people, supply, valid)
 
 
@@ -782,7 +791,6 @@ def _per_group(
     them (none outside the units; where units overlap, the later one, as GDAL burns them).
     D_j adds every group's people within the group's radius; a group's supply is R_j summed
     within its radius. The total supply per person weights the groups' by their shares."""
-    from rasterio.features import rasterize
 
     grid, valid = data.grid, data.valid
     assert args.population_group_radii_table is not None
@@ -885,7 +893,7 @@ def _summary(
     per_person = (lambda x: x / population) if population > 0 else (lambda x: math.nan)
     return {
         "population": population,
-        "urban_nature_area_m2": total_of(data.area),
+        "urban_nature_area_m2": data.area_m2,
         "supply_percapita_mean_m2": per_person(total_of(people * supply)),
         "balance_percapita_m2": per_person(total_of(total)),
         "undersupplied_population": total_of(under),
@@ -905,8 +913,6 @@ def _write_admin(out_dir: Path, admin: io.Polygons, extra: Mapping[str, np.ndarr
     ``adm_unit_id`` (0, 1, ... in the layer's order, as InVEST numbers them) and ``extra``;
     NaN written as NULL. A GeoPackage, as InVEST writes it: its field names are longer than a
     shapefile allows."""
-    import pyogrio.raw
-    import shapely
 
     path = out_dir / "admin_boundaries.gpkg"
     path.parent.mkdir(parents=True, exist_ok=True)
