@@ -146,6 +146,8 @@ def inputs(model: str, size: int, folder: Path) -> dict[str, Any]:
             "discount_rate": -7.1,
             "rate_change": 5.0,
         }
+    if model == "stormwater":
+        return stormwater_inputs(size, folder)
     (folder / "cn.csv").write_text(curve_numbers_csv(12))
     return {
         "lulc_path": write(folder / "lulc.tif", land_cover(2, size)),
@@ -173,6 +175,38 @@ def watersheds(size: int, path: Path) -> str:
         quarters, {"ws_id": np.arange(1, 5, dtype=np.int32)}, CRS.from_epsg(32633), "bench"
     )
     return str(io.write_polygons(path, layer, {}))
+
+
+def stormwater_inputs(size: int, folder: Path) -> dict[str, Any]:
+    """Urban stormwater retention with adjusted ratios (30 m) near one road per 20 cells of
+    side and three connected impervious classes of ten, percolation, two pollutants, a
+    replacement cost; both tools summarise by the four quarters."""
+    import pyogrio.raw
+    import shapely
+    from synthetic import precipitation, road_lines, stormwater_csv
+
+    (folder / "stormwater.csv").write_text(stormwater_csv(33))
+    lines = road_lines(43, size, 10.0, (500_000.0, 5_000_000.0), max(2, size // 20))
+    pyogrio.raw.write(
+        folder / "roads.gpkg",
+        shapely.to_wkb([shapely.LineString(line) for line in lines]),
+        [],
+        [],
+        driver="GPKG",
+        geometry_type="LineString",
+        crs="EPSG:32633",
+    )
+    return {
+        "lulc_path": write(folder / "lulc.tif", land_cover(3, size)),
+        "soil_group_path": write(folder / "soils.tif", soil_groups(13, size)),
+        "precipitation_path": write(folder / "precipitation.tif", precipitation(23, size)),
+        "biophysical_table": str(folder / "stormwater.csv"),
+        "adjust_retention_ratios": True,
+        "retention_radius": 30.0,
+        "road_centerlines_path": str(folder / "roads.gpkg"),
+        "aggregate_areas_path": watersheds(size, folder / "areas" / "areas.shp"),
+        "replacement_cost": 1.37,
+    }
 
 
 def run(tool: str, model: str, args_path: Path, out: Path) -> dict[str, float]:

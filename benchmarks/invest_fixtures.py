@@ -128,6 +128,76 @@ def runoff_case(folder: Path) -> dict[str, Any]:
     }
 
 
+def write_lines(path: Path, lines: list[list[tuple[float, float]]]) -> None:
+    """Line strings in the raster's projection (GeoJSON); the first two joined as one
+    multi-line."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(EPSG)
+    source = ogr.GetDriverByName("GeoJSON").CreateDataSource(str(path))
+    layer = source.CreateLayer(path.stem, srs, ogr.wkbMultiLineString)
+    parts = [lines[:2], *([line] for line in lines[2:])]
+    for part in parts:
+        multi = ogr.Geometry(ogr.wkbMultiLineString)
+        for vertices in part:
+            line = ogr.Geometry(ogr.wkbLineString)
+            for x, y in vertices:
+                line.AddPoint_2D(x, y)
+            multi.AddGeometry(line)
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(multi)
+        layer.CreateFeature(feature)
+    source = None
+
+
+def stormwater_case(folder: Path) -> dict[str, Any]:
+    """Adjusted retention ratios (25 m: 2.5 cells) near five roads and three connected
+    impervious classes, percolation, two pollutants, a replacement cost and the three
+    watersheds; one cell without a soil group and one without precipitation."""
+    from synthetic import precipitation, road_lines, stormwater_csv
+
+    write_raster(folder / "lulc.tif", land_cover(3, SIZE), -1)
+    soils = soil_groups(13, SIZE)
+    soils[5, 7] = -1
+    write_raster(folder / "soils.tif", soils, -1)
+    rain = precipitation(23, SIZE)
+    rain[20, 30] = -9999.0
+    write_raster(folder / "precipitation.tif", rain, -9999.0)
+    (folder / "biophysical.csv").write_text(stormwater_csv(33))
+    write_lines(folder / "roads.geojson", road_lines(43, SIZE, CELL, ORIGIN, 5))
+    write_aoi(folder / "watersheds.gpkg")
+    return {
+        "lulc_path": "lulc.tif",
+        "soil_group_path": "soils.tif",
+        "precipitation_path": "precipitation.tif",
+        "biophysical_table": "biophysical.csv",
+        "adjust_retention_ratios": True,
+        "retention_radius": 25.0,
+        "road_centerlines_path": "roads.geojson",
+        "aggregate_areas_path": "watersheds.gpkg",
+        "replacement_cost": 1.37,
+    }
+
+
+STORMWATER_OUTPUTS = (
+    "retention_ratio.tif",
+    "adjusted_retention_ratio.tif",
+    "retention_volume.tif",
+    "retention_value.tif",
+    "runoff_ratio.tif",
+    "runoff_volume.tif",
+    "percolation_ratio.tif",
+    "percolation_volume.tif",
+    "avoided_pollutant_load_n.tif",
+    "actual_pollutant_load_n.tif",
+    "avoided_pollutant_load_p.tif",
+    "actual_pollutant_load_p.tif",
+    # intermediates, to locate a difference: the neighbourhood mean and the two "near" masks
+    "ratio_average.tif",
+    "near_road.tif",
+    "near_connected_lulc.tif",
+)
+
+
 def write_layer(path: Path, boxes: list[tuple[tuple[float, float, float, float], int]]) -> None:
     """Rectangles (x0, y0, x1, y1) with an integer ``type``, in the raster's projection."""
     srs = osr.SpatialReference()
@@ -212,6 +282,7 @@ VECTOR_OUTPUTS = (
     "uhi_results",
     "buildings_with_stats",
     "admin_boundaries",
+    "aggregate_data",
 )
 
 UNA_SIZE = 64
@@ -363,6 +434,7 @@ CASES = {
         "natcap.invest.urban_cooling_model",
         COOLING_OUTPUTS,
     ),
+    "stormwater": (stormwater_case, "natcap.invest.stormwater", STORMWATER_OUTPUTS),
     "urban_nature_access": (
         access_case,
         "natcap.invest.urban_nature_access",

@@ -21,6 +21,7 @@ INVEST_MODULES = {
     "carbon": "carbon",
     "cooling": "urban_cooling_model",
     "runoff": "urban_flood_risk_mitigation",
+    "stormwater": "stormwater",
 }
 
 

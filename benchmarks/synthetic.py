@@ -44,6 +44,55 @@ def curve_numbers_csv(seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+CONNECTED_CLASSES = (8, 9, 10)  # the stormwater model's connected impervious classes (paved)
+
+
+def stormwater_csv(seed: int) -> str:
+    """InVEST Urban Stormwater Retention columns: runoff coefficients ``rc_a``-``rc_d`` rising
+    from soil A to D (0.8-0.95 on the paved ``CONNECTED_CLASSES``), percolation coefficients
+    ``pe_a``-``pe_d`` falling, the event mean concentrations of two pollutants (mg/L; the
+    headers in capitals, which InVEST reads case-insensitively) and ``is_connected``."""
+    rng = np.random.default_rng(seed)
+    lines = ["lucode,rc_a,rc_b,rc_c,rc_d,pe_a,pe_b,pe_c,pe_d,EMC_N,EMC_P,is_connected"]
+    for code in range(1, CLASSES + 1):
+        paved = code in CONNECTED_CLASSES
+        base = rng.uniform(0.8, 0.9) if paved else rng.uniform(0.05, 0.6)
+        rc = [min(1.0, base + step * rng.uniform(0.01, 0.1)) for step in range(4)]
+        pe = [(1.0 - r) * rng.uniform(0.2, 0.8) for r in rc]
+        emc = (rng.uniform(0.5, 3.0), rng.uniform(0.05, 0.6))
+        cells = [f"{v:.3f}" for v in (*rc, *pe, *emc)]
+        lines.append(f"{code}," + ",".join(cells) + f",{int(paved)}")
+    return "\n".join(lines) + "\n"
+
+
+def precipitation(seed: int, size: int) -> np.ndarray:
+    """A smooth field of annual precipitation (mm/yr), 600 to 1100, float32."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / max(size - 1, 1)
+    phase = rng.uniform(0, np.pi, 2)
+    field = 850.0 + 250.0 * np.sin(2 * x + phase[0]) * np.cos(3 * y + phase[1])
+    return field.astype(np.float32)
+
+
+def road_lines(
+    seed: int, size: int, cell: float, origin: tuple[float, float], count: int
+) -> list[list[tuple[float, float]]]:
+    """``count`` road centre lines of two to four vertices across the raster (x, y in its
+    projection), at positions that fall anywhere within cells; the last one leaves the raster."""
+    rng = np.random.default_rng(seed)
+    x0, y1 = origin
+    width = size * cell
+    lines = []
+    for number in range(count):
+        vertices = int(rng.integers(2, 5))
+        xs = np.sort(rng.uniform(0.0, width, vertices))
+        ys = rng.uniform(0.0, width, vertices)
+        if number == count - 1:
+            xs[-1] = 1.2 * width  # past the east edge
+        lines.append([(x0 + float(x), y1 - float(y)) for x, y in zip(xs, ys, strict=True)])
+    return lines
+
+
 GREEN_CLASSES = (1, 2, 3, 4, 5, 6)  # the cooling model's green areas: six classes of ten
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cityweave.engine.models import access, carbon, cooling, runoff
+from cityweave.engine.models import access, carbon, cooling, runoff, stormwater
 from cityweave.engine.spec import ModelSpec
 
 
@@ -56,5 +56,13 @@ MODELS: dict[str, Model] = {
         ("urban_flood_risk_mitigation",),
         land_cover="lulc_path",
         class_table="curve_number_table_path",
+    ),
+    "stormwater": Model(
+        stormwater.SPEC,
+        stormwater.StormwaterArgs.from_invest,
+        stormwater.run,
+        ("stormwater",),
+        land_cover="lulc_path",
+        class_table="biophysical_table",
     ),
 }

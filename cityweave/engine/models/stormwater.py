@@ -1,0 +1,840 @@
+"""Annual stormwater retention: the method of InVEST 3.20's Urban Stormwater Retention model.
+
+Each cell keeps a share of its annual precipitation (the retention ratio, 1 minus the runoff
+coefficient of its land-cover class and soil group), optionally raised by the mean ratio of its
+neighbourhood unless it lies near a connected impervious surface or a road; the rest runs off.
+From the ratios: retention, runoff and percolation volumes, the pollutant loads kept out of the
+drains and carried by them (event mean concentrations), the replacement value of the water
+kept, and all of these summed or averaged over areas. Inputs under InVEST's argument names.
+
+Ratios depend on a cell's (class, soil group) pair only and are computed per pair; volumes
+depend on the cell's precipitation, and the adjustment on its neighbourhood, so those are
+computed per cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pyogrio.raw
+import shapely
+from rasterio.crs import CRS
+from rasterio.features import geometry_mask, rasterize
+from rasterio.transform import Affine
+from rasterio.warp import transform_geom
+from rasterio.windows import from_bounds
+from shapely.geometry import mapping, shape
+
+from cityweave.engine import align, io
+from cityweave.engine.errors import EngineInputError
+from cityweave.engine.lookup import class_index, gather
+from cityweave.engine.neighbourhood import Convolver, check_reach, dichotomous_kernel
+from cityweave.engine.spec import Input, ModelSpec, Output
+
+NODATA = io.FLOAT_NODATA
+SOIL_GROUPS = ("a", "b", "c", "d")  # soil group raster values 1 to 4
+RC_COLUMNS = tuple(f"rc_{group}" for group in SOIL_GROUPS)
+PE_COLUMNS = tuple(f"pe_{group}" for group in SOIL_GROUPS)
+EMC_COLUMN = re.compile(r"emc_(.+)")  # one per pollutant, any number of them
+CONNECTED_COLUMN = "is_connected"
+# The neighbourhood steps and the sums over areas work on strips of rows of about this many
+# cells, so their FFTs and zone temporaries stay small whatever the raster's size.
+STRIP_CELLS = 1 << 20
+
+SPEC = ModelSpec(
+    id="stormwater",
+    title="Annual stormwater retention",
+    reference="InVEST 3.20 Urban Stormwater Retention",
+    inputs=(
+        Input("lulc_path", "raster", "land cover (integer codes, projected)"),
+        Input(
+            "soil_group_path",
+            "raster",
+            "hydrologic soil group per cell: 1 = A, 2 = B, 3 = C, 4 = D",
+        ),
+        Input("precipitation_path", "raster", "annual precipitation", unit="mm/yr"),
+        Input(
+            "biophysical_table",
+            "table",
+            "runoff coefficient per land-cover class and soil group; optional percolation "
+            "coefficients pe_a-pe_d, event mean concentrations emc_<pollutant> (mg/L) and "
+            "is_connected (1 for connected impervious classes)",
+            columns=("lucode", *RC_COLUMNS),
+        ),
+        Input(
+            "adjust_retention_ratios",
+            "boolean",
+            "raise each ratio by its neighbourhood's, except near connected impervious "
+            "surfaces and roads",
+            required=False,
+        ),
+        Input(
+            "retention_radius",
+            "number",
+            "radius of the neighbourhood and of 'near'",
+            unit="m",
+            required=False,
+        ),
+        Input("road_centerlines_path", "vector", "road centre lines", required=False),
+        Input(
+            "aggregate_areas_path",
+            "vector",
+            "areas (polygons) to sum and average the results over",
+            required=False,
+        ),
+        Input(
+            "replacement_cost",
+            "number",
+            "cost of retaining the water otherwise",
+            unit="currency/m³",
+            required=False,
+        ),
+    ),
+    outputs=(
+        Output("retention_ratio.tif", "share of the precipitation kept", "0-1"),
+        Output("adjusted_retention_ratio.tif", "share kept, adjusted by the neighbourhood", "0-1"),
+        Output("retention_volume.tif", "water kept per cell", "m³/yr"),
+        Output("runoff_ratio.tif", "share of the precipitation that runs off", "0-1"),
+        Output("runoff_volume.tif", "water running off per cell", "m³/yr"),
+        Output("percolation_ratio.tif", "share of the precipitation that percolates", "0-1"),
+        Output("percolation_volume.tif", "potential aquifer recharge per cell", "m³/yr"),
+        Output("retention_value.tif", "replacement value of the water kept", "currency/yr"),
+        Output("avoided_pollutant_load_[POLLUTANT].tif", "pollutant kept out of runoff", "kg/yr"),
+        Output("actual_pollutant_load_[POLLUTANT].tif", "pollutant carried by runoff", "kg/yr"),
+        Output(
+            "aggregate_data.gpkg",
+            "per area: mean ratios, total volumes, loads and value",
+            "m³/yr, kg/yr",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class StormwaterArgs:
+    lulc_path: Path
+    soil_group_path: Path
+    precipitation_path: Path
+    biophysical_table: Path
+    adjust_retention_ratios: bool = False
+    retention_radius: float | None = None
+    road_centerlines_path: Path | None = None
+    aggregate_areas_path: Path | None = None
+    replacement_cost: float | None = None
+
+    @classmethod
+    def from_invest(cls, args: Mapping[str, Any]) -> StormwaterArgs:
+        """From an InVEST args dict (paths already resolved)."""
+
+        def number(name: str) -> float | None:
+            value = args.get(name)
+            if value in (None, ""):
+                return None
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                raise EngineInputError(name, f"{value!r} is not a number") from None
+
+        def path(name: str) -> Path | None:
+            value = args.get(name)
+            return Path(value) if value else None
+
+        for name in ("lulc_path", "soil_group_path", "precipitation_path", "biophysical_table"):
+            if not args.get(name):
+                raise EngineInputError(name, "is required")
+        return cls(
+            lulc_path=Path(args["lulc_path"]),
+            soil_group_path=Path(args["soil_group_path"]),
+            precipitation_path=Path(args["precipitation_path"]),
+            biophysical_table=Path(args["biophysical_table"]),
+            adjust_retention_ratios=bool(args.get("adjust_retention_ratios")),
+            retention_radius=number("retention_radius"),
+            road_centerlines_path=path("road_centerlines_path"),
+            aggregate_areas_path=path("aggregate_areas_path"),
+            replacement_cost=number("replacement_cost"),
+        )
+
+
+def validate(args: StormwaterArgs) -> list[str]:
+    """Problems with the arguments, each naming the argument; empty when they can run."""
+    problems = []
+    if args.adjust_retention_ratios:
+        if args.retention_radius is None:
+            problems.append("retention_radius: required to adjust retention ratios")
+        elif not args.retention_radius > 0:
+            problems.append(f"retention_radius: must be above 0 m, got {args.retention_radius:g}")
+        if args.road_centerlines_path is None:
+            problems.append("road_centerlines_path: required to adjust retention ratios")
+    return problems
+
+
+# --- the equations --------------------------------------------------------------------------
+
+
+def retention_ratio(runoff_coefficient: np.ndarray) -> np.ndarray:
+    """RR = 1 - RC (0-1): the share of the annual precipitation a cell keeps, from the runoff
+    coefficient of its class and soil group, in float32 (InVEST 3.20 stormwater ``execute``:
+    ``1 - rc_x``)."""
+    return (1.0 - np.asarray(runoff_coefficient, dtype=np.float64)).astype(np.float32)
+
+
+def adjusted_retention_ratio(
+    ratio: np.ndarray, neighbourhood_mean: np.ndarray, near: np.ndarray
+) -> np.ndarray:
+    """RR_adj = RR + (1 - RR) x C (0-1), where C is the mean retention ratio of the cells within
+    the retention radius, and 0 for cells within that radius of a connected impervious cell
+    or a road (InVEST 3.20 ``adjust_op``: the user's guide's adjustment, eq. 124). float32
+    arrays in, float32 out, as InVEST computes it."""
+    return ratio + (1 - ratio) * (neighbourhood_mean * ~near)
+
+
+def water_volume(ratio: np.ndarray, precipitation_mm: np.ndarray, cell_area_m2: float) -> Any:
+    """V = P x ratio x A x 0.001 (m³/yr, from P in mm/yr and A in m²): the retention, runoff or
+    percolation volume of a cell by its ratio (InVEST 3.20 ``volume_op``, in the same order,
+    so in float32 for float32 precipitation)."""
+    return precipitation_mm * ratio * cell_area_m2 * 0.001
+
+
+def pollutant_load(
+    emc_mg_per_l: np.ndarray, volume_m3: Any, out: np.ndarray | None = None
+) -> np.ndarray:
+    """L = EMC x 0.001 x V (kg/yr, from the event mean concentration in mg/L and a volume in
+    m³/yr: 1000 L/m³ x 1e-6 kg/mg): the load kept out of runoff (V the retention volume) or
+    carried by it (V the runoff volume) (InVEST 3.20 ``pollutant_load_op``, in its order).
+    ``out`` receives the load, and may be ``emc_mg_per_l`` itself."""
+    out = np.multiply(emc_mg_per_l, 0.001, out=out)
+    return np.multiply(out, volume_m3, out=out)
+
+
+def retention_value(volume_m3: np.ndarray, replacement_cost: float) -> Any:
+    """Value = V_retained x replacement cost (currency/yr; InVEST 3.20 ``retention_value_op``)."""
+    return volume_m3 * replacement_cost
+
+
+def near_limit(radius_cells: float) -> int:
+    """The largest squared distance d² (cells², centre to centre) counted as within the radius:
+    InVEST's ``is_near`` keeps ``distance <= radius`` where the distance is the float32 square
+    root of d² (``pygeoprocessing.distance_transform_edt``) and the comparison is in float32."""
+    limit = np.float32(radius_cells)
+    k = int(float(limit) ** 2 * (1 + 1e-6)) + 2
+    while k >= 0 and np.sqrt(np.float32(k)) > limit:
+        k -= 1
+    return k
+
+
+# --- the inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Biophysical:
+    """The biophysical table per land-cover class, classes in ``table``'s sorted order."""
+
+    table: dict[int, dict[str, float]]
+    retention: np.ndarray  # (classes, 4) float32: 1 - rc_x
+    percolation: np.ndarray | None  # (classes, 4) float32: pe_x, when the table has them
+    emc: dict[str, np.ndarray]  # pollutant -> (classes,) float32 mg/L
+    connected: np.ndarray | None  # (classes,) bool, when the table has is_connected
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [name.strip().lower() for name in next(csv.reader(handle), [])]
+    except (OSError, UnicodeDecodeError):
+        return []  # io.read_table names the problem
+
+
+def read_biophysical(path: Path) -> Biophysical:
+    """The table as InVEST reads it: columns case-insensitive, ``pe_x`` for all four groups or
+    none, ``emc_<pollutant>`` (the pollutant's name lower-cased), ratios within 0 to 1 and
+    ``is_connected`` 0 or 1."""
+    shown = str(path)
+    header = _header(path)
+    pollutants = [m.group(1) for m in map(EMC_COLUMN.fullmatch, header) if m]
+    percolation = [c for c in PE_COLUMNS if c in header]
+    if percolation and len(percolation) < len(PE_COLUMNS):
+        missing = ", ".join(c for c in PE_COLUMNS if c not in header)
+        raise EngineInputError(
+            shown, f"has percolation coefficients for some soil groups only: missing {missing}"
+        )
+    connected = CONNECTED_COLUMN in header
+    columns = (
+        *RC_COLUMNS,
+        *percolation,
+        *(f"emc_{p}" for p in pollutants),
+        *((CONNECTED_COLUMN,) if connected else ()),
+    )
+    table = io.read_table(path, key="lucode", columns=columns)
+    for code, row in sorted(table.items()):
+        for column in (*RC_COLUMNS, *percolation):
+            if not 0 <= row[column] <= 1:
+                raise EngineInputError(
+                    shown, f"lucode {code}, {column}: {row[column]:g} is not a ratio (0 to 1)"
+                )
+        if connected and row[CONNECTED_COLUMN] not in (0, 1):
+            raise EngineInputError(
+                shown, f"lucode {code}, {CONNECTED_COLUMN}: {row[CONNECTED_COLUMN]:g} is not 0 or 1"
+            )
+    codes = sorted(table)
+
+    def per_class(column: str) -> np.ndarray:
+        return np.array([table[code][column] for code in codes], dtype=np.float64)
+
+    return Biophysical(
+        table=table,
+        retention=retention_ratio(np.stack([per_class(c) for c in RC_COLUMNS], axis=1)),
+        percolation=np.stack([per_class(c) for c in PE_COLUMNS], axis=1).astype(np.float32)
+        if percolation
+        else None,
+        emc={p: per_class(f"emc_{p}").astype(np.float32) for p in pollutants},
+        connected=per_class(CONNECTED_COLUMN) == 1 if connected else None,
+    )
+
+
+def read_inputs(args: StormwaterArgs) -> tuple[io.Raster, io.Raster, io.Raster, float]:
+    """Land cover, soil groups and precipitation on one grid, and the cell area for volumes.
+
+    InVEST aligns the three by nearest neighbour onto the intersection of their boxes, in
+    square cells of the mean of the land cover's two sides; its volumes use the land cover's
+    own cell area (``pixel_area``), which differs from the squared cells' when the land
+    cover's cells are not square."""
+    others = [args.soil_group_path, args.precipitation_path]
+    grid = align.target_grid(args.lulc_path, others)
+    width, height = abs(grid.transform.a), abs(grid.transform.e)
+    if width != height:
+        side = (width + height) / 2
+        grid = align.target_grid(args.lulc_path, others, cell_size=(side, -side))
+    lulc = align.resample(args.lulc_path, grid, "nearest", integer=True)
+    soil = align.resample(args.soil_group_path, grid, "nearest", integer=True)
+    precipitation = align.resample(args.precipitation_path, grid, "nearest")
+    return lulc, soil, precipitation, width * height
+
+
+def read_lines(path: Path) -> tuple[list[Any], CRS]:
+    """The line strings of the first layer of a vector file, with its CRS."""
+    shown = str(path)
+    try:
+        meta, _fids, wkb, _columns = pyogrio.raw.read(path, columns=[])
+    except Exception as error:  # pyogrio raises its own DataSourceError/DataLayerError
+        raise EngineInputError(shown, f"cannot be read as a vector layer ({error})") from None
+    if meta.get("crs") is None:
+        raise EngineInputError(shown, "the layer has no coordinate reference system")
+    lines = [g for g in shapely.from_wkb(wkb) if g is not None and not g.is_empty]
+    kinds = sorted({g.geom_type for g in lines} - {"LineString", "MultiLineString"})
+    if kinds:
+        raise EngineInputError(
+            shown, f"holds {', '.join(kinds)} features; road centre lines must be lines"
+        )
+    return lines, CRS.from_user_input(meta["crs"])
+
+
+def road_cells(path: Path, grid: io.Grid) -> np.ndarray:
+    """Cells a road centre line crosses, as InVEST burns them (``pygeoprocessing.rasterize``:
+    GDAL's line rasteriser, not all touched), the lines first moved to the raster's
+    projection."""
+    lines, crs = read_lines(path)
+    if crs != grid.crs:
+        lines = [shape(transform_geom(crs, grid.crs, mapping(line))) for line in lines]
+    out = np.zeros((grid.height, grid.width), dtype=np.uint8)
+    if lines:
+        rasterize(
+            ((line, 1) for line in lines),
+            out=out,
+            transform=grid.transform,
+            all_touched=False,
+            dtype="uint8",
+        )
+    return out.view(bool)
+
+
+# --- per (class, soil group) pair -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairTables:
+    """Per (class, soil group) pair, pair = class position x 4 + soil group - 1, each with a
+    last entry for cells where either is nodata."""
+
+    retention: np.ndarray  # float32 retention ratio, NODATA last
+    percolation: np.ndarray | None  # float32 percolation ratio, NODATA last
+    emc: dict[str, np.ndarray]  # pollutant -> float32 event mean concentration, 0 last
+
+    @classmethod
+    def of(cls, table: Biophysical) -> PairTables:
+        def pairs(values: np.ndarray, last: float) -> np.ndarray:
+            return np.append(values.astype(np.float32).ravel(), np.float32(last))
+
+        groups = len(SOIL_GROUPS)
+        return cls(
+            retention=pairs(table.retention, NODATA),
+            percolation=None if table.percolation is None else pairs(table.percolation, NODATA),
+            emc={p: pairs(np.repeat(emc, groups), 0.0) for p, emc in table.emc.items()},
+        )
+
+
+def cell_pairs(
+    lulc: io.Raster, soil: io.Raster, table: Biophysical, table_path: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each cell's (class, soil group) pair (uint8 up to 63 classes, else int16 or int32; the
+    last entry of the pair tables where either is nodata), the mask of cells where both are
+    known, and the connected impervious cells (by land cover alone, as InVEST's
+    ``is_connected_lulc``; None without the column).
+
+    Raises ``EngineInputError`` listing land-cover codes the table lacks and soil groups
+    outside 1 to 4."""
+    land = lulc.valid
+    valid = land & soil.valid
+    if not valid.any():
+        raise EngineInputError(
+            soil.path, f"has no soil group on any cell where {lulc.path} has a land-cover class"
+        )
+    groups = soil.values[valid]
+    if groups.min() < 1 or groups.max() > len(SOIL_GROUPS):
+        bad = [int(g) for g in np.unique(groups[(groups < 1) | (groups > len(SOIL_GROUPS))])]
+        raise EngineInputError(
+            soil.path, f"holds soil groups {', '.join(map(str, bad))}; expected 1 to 4 (A to D)"
+        )
+    del groups
+    _keys, pair = class_index(lulc.values, land, table.table, raster=lulc.path, table=table_path)
+    connected = None
+    if table.connected is not None:
+        connected = gather(table.connected, pair)
+        connected &= land
+    pair *= np.int32(len(SOIL_GROUPS))
+    pair += soil.values
+    pair -= 1
+    nodata = len(table.table) * len(SOIL_GROUPS)
+    pair[~valid] = nodata
+    for small in (np.uint8, np.int16):  # a quarter or half the memory; gathers take any
+        if nodata <= np.iinfo(small).max:
+            return pair.astype(small), valid, connected
+    return pair, valid, connected
+
+
+# --- the adjustment ---------------------------------------------------------------------------
+
+
+def windows(rows: int, strip: int, reach: int) -> Iterator[tuple[slice, slice, slice]]:
+    """Strips of ``strip`` rows with ``reach`` rows of context on each side: (the rows read, the
+    rows written, the rows written within those read). Every window has the same height (one
+    FFT plan) and holds every cell within ``reach`` of the rows written, or the raster's edge."""
+    height = min(rows, strip + 2 * reach)
+    for start in range(0, rows, strip):
+        stop = min(rows, start + strip)
+        top = min(max(0, start - reach), rows - height)
+        yield slice(top, top + height), slice(start, stop), slice(start - top, stop - top)
+
+
+def convolved(
+    signal: np.ndarray, kernel: np.ndarray, valid: np.ndarray | None = None, *, edges: bool
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """``Convolver.convolve`` of ``signal`` strip by strip of about ``STRIP_CELLS`` cells:
+    (rows, their result). Each strip is convolved with ``reach`` rows of context above and
+    below, so the result is the whole raster's; a strip with no signal is 0 without an FFT."""
+    rows, cols = signal.shape
+    reach = kernel.shape[0] // 2
+    strip = max(STRIP_CELLS // cols, 4 * reach, 1)
+    convolver = Convolver((min(rows, strip + 2 * reach), cols), kernel)
+    for window, target, inner in windows(rows, strip, reach):
+        part = signal[window]
+        if valid is None and not edges and not part.any():
+            yield target, np.zeros((target.stop - target.start, cols))
+            continue
+        mask = None if valid is None else valid[window]
+        yield target, convolver.convolve(part, mask, edges=edges)[inner]
+
+
+def neighbourhood_mean(ratio: np.ndarray, valid: np.ndarray, radius_cells: float) -> np.ndarray:
+    """C, the mean ratio of the valid cells within the radius, the cell's own included, cells
+    beyond the raster or nodata left out (float32, NaN outside ``valid``): InVEST's
+    ``raster_average``, ``pygeoprocessing.convolve_2d`` of the ratios with the dichotomous kernel
+    ``d <= r`` (cells), ``ignore_nodata_and_edges`` and ``normalize_kernel``: the kernel-weighted
+    sum over valid neighbours divided by the kernel weight that fell on them."""
+    mean = np.empty(ratio.shape, dtype=np.float32)
+    for rows, values in convolved(ratio, dichotomous_kernel(radius_cells), valid, edges=True):
+        mean[rows] = values
+    return mean
+
+
+def near_impervious(impervious: np.ndarray, radius_cells: float) -> np.ndarray:
+    """Cells within the radius of an impervious cell (a road or a connected impervious class),
+    centre to centre: InVEST's ``is_near`` (``distance_transform_edt <= radius``) on each, then
+    either. The exact distance transform is thresholded at a squared distance of
+    ``near_limit(r)``; here the impervious cells are counted in the disc of that squared radius
+    instead (whole counts, so ``> 0.5`` is exact)."""
+    kernel = dichotomous_kernel(math.sqrt(near_limit(radius_cells) + 0.5), normalise=False)
+    near = np.empty(impervious.shape, dtype=bool)
+    for rows, count in convolved(impervious, kernel, edges=False):
+        near[rows] = count > 0.5
+    return near
+
+
+def adjust(
+    ratio: np.ndarray, valid: np.ndarray, impervious: np.ndarray, radius_cells: float
+) -> np.ndarray:
+    """The adjusted retention ratio of every cell (float32, NODATA outside ``valid``)."""
+    mean = neighbourhood_mean(ratio, valid, radius_cells)
+    near = near_impervious(impervious, radius_cells)
+    out = np.full(ratio.shape, NODATA, dtype=np.float32)
+    step = max(1, STRIP_CELLS // ratio.shape[1])
+    for start in range(0, ratio.shape[0], step):
+        rows = slice(start, start + step)
+        with np.errstate(over="ignore", invalid="ignore"):
+            adjusted = adjusted_retention_ratio(ratio[rows], mean[rows], near[rows])
+        out[rows] = np.where(valid[rows], adjusted, np.float32(NODATA))
+    return out
+
+
+# --- the outputs, per cell --------------------------------------------------------------------
+
+
+@dataclass
+class Cells:
+    """What every output is computed from, cell by cell."""
+
+    pair: np.ndarray  # the cell's (class, soil group) pair; the nodata entry where no ratio
+    dry: np.ndarray  # no ratio or no precipitation: no volume, load or value
+    rain: np.ndarray  # precipitation (mm/yr), 0 where dry
+    cell_area_m2: float
+    tables: PairTables
+    adjusted: np.ndarray | None  # the adjusted ratio per cell, when adjusting
+    replacement_cost: float | None
+
+    @property
+    def ratio_name(self) -> str:
+        return "retention_ratio" if self.adjusted is None else "adjusted_retention_ratio"
+
+    def rasters(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every output raster, one after the other (the caller drops each before the next),
+        float32 with NODATA where it has no value. Each is computed strip by strip from the
+        cells' pairs, precipitation and ratios alone, so no other output is held meanwhile.
+        The retention ratio is the adjusted one when adjusting (the adjustment writes the
+        unadjusted one)."""
+        tables, area, cost = self.tables, self.cell_area_m2, self.replacement_cost
+        size = len(tables.retention) - 1
+
+        def retained(rows: slice) -> np.ndarray:
+            if self.adjusted is not None:
+                return self.adjusted[rows]
+            return gather(tables.retention, self.pair[rows])
+
+        def shed(rows: slice) -> np.ndarray:
+            return _masked(self.pair[rows] == size, np.subtract, 1, retained(rows))
+
+        def volume(ratio: Callable[[slice], np.ndarray]) -> Callable[[slice], np.ndarray]:
+            return lambda rows: _masked(
+                self.dry[rows], water_volume, ratio(rows), self.rain[rows], area
+            )
+
+        def load(emc: np.ndarray, ratio: Callable[[slice], np.ndarray]) -> Callable[..., Any]:
+            def make(rows: slice) -> np.ndarray:
+                mass = gather(emc, self.pair[rows])
+                return _masked(self.dry[rows], pollutant_load, mass, volume(ratio)(rows), mass)
+
+            return make
+
+        def percolated(rows: slice) -> np.ndarray:
+            assert tables.percolation is not None
+            return gather(tables.percolation, self.pair[rows])
+
+        makers: list[tuple[str, Callable[[slice], np.ndarray]]] = [
+            (self.ratio_name, retained),
+            ("retention_volume", volume(retained)),
+        ]
+        if cost is not None:
+            value = volume(retained)
+            makers.append(
+                ("retention_value", lambda r: _masked(self.dry[r], retention_value, value(r), cost))
+            )
+        makers += [
+            (f"avoided_pollutant_load_{p}", load(e, retained)) for p, e in tables.emc.items()
+        ]
+        makers += [("runoff_ratio", shed), ("runoff_volume", volume(shed))]
+        makers += [(f"actual_pollutant_load_{p}", load(e, shed)) for p, e in tables.emc.items()]
+        if tables.percolation is not None:
+            makers += [
+                ("percolation_ratio", percolated),
+                ("percolation_volume", volume(percolated)),
+            ]
+        for name, make in makers:
+            if name == self.ratio_name and self.adjusted is not None:
+                yield name, self.adjusted
+                continue
+            height, width = self.pair.shape
+            out = np.empty((height, width), dtype=np.float32)
+            for rows in _row_strips(slice(0, height), width):
+                out[rows] = make(rows)
+            yield name, out
+
+
+def _masked(empty: np.ndarray, op: Callable[..., Any], *operands: Any) -> np.ndarray:
+    """``op(*operands)`` as float32, NODATA where ``empty`` (computed on every cell, as numpy
+    does it on InVEST's valid cells; what lands on the empty ones is replaced)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.asarray(op(*operands)).astype(np.float32, copy=False)
+    np.copyto(values, np.float32(NODATA), where=empty)
+    return values
+
+
+# --- sums over areas --------------------------------------------------------------------------
+
+
+@dataclass
+class PairSums:
+    """Sums over some cells per (class, soil group) pair, in the pair tables' order: the cells
+    with a ratio and their retention ratios, and the precipitation P (mm/yr) and P x RR over
+    those with precipitation. Every total and mean the model reports is a combination of these,
+    so the cells are gone through once, not once per output."""
+
+    cells: np.ndarray
+    ratio: np.ndarray
+    rain: np.ndarray
+    kept: np.ndarray
+
+    @classmethod
+    def zero(cls, size: int) -> PairSums:
+        return cls(*(np.zeros(size) for _ in range(4)))
+
+    def add(self, cells: Cells, rows: slice, cols: slice, inside: np.ndarray | None) -> None:
+        """Add the cells of ``rows`` x ``cols`` with a ratio (and ``inside``)."""
+        size = len(self.cells)
+        key = cells.pair[rows, cols]  # the nodata entry, ``size``, where there is no ratio
+        if inside is not None:
+            key = np.where(inside, key, np.int32(size))
+        rain = cells.rain[rows, cols]
+        ratio = (
+            cells.tables.retention[key] if cells.adjusted is None else cells.adjusted[rows, cols]
+        )
+
+        def total(weights: np.ndarray | None) -> np.ndarray:
+            return np.bincount(key.ravel(), weights, minlength=size + 1)[:size]
+
+        count = total(None)
+        self.cells += count
+        if cells.adjusted is None:
+            self.ratio += count * cells.tables.retention[:size]
+        else:
+            self.ratio += total(ratio.ravel())
+        self.rain += total(rain.ravel())
+        with np.errstate(over="ignore", invalid="ignore"):  # NODATA ratios, in the nodata entry
+            kept = rain * ratio
+        self.kept += total(kept.ravel())
+
+    def fields(self, cells: Cells) -> dict[str, float]:
+        """InVEST's ``aggregate_results`` fields, in its order: the mean of each ratio (0 over
+        no cell) and the total of each volume (m³/yr), load (kg/yr) and value. The runoff is
+        P - P x RR: InVEST's runoff ratio, 1 - RR in float32, is exact for RR >= 0.5 and within
+        3e-8 below."""
+        n = float(self.cells.sum())
+        tables, m3 = cells.tables, cells.cell_area_m2 * 0.001  # m³ per mm over a cell
+        shed = self.rain - self.kept
+
+        def mean(total: float) -> float:
+            return total / n if n else 0.0
+
+        out = {
+            "mean_retention_ratio": mean(float(self.ratio.sum())),
+            "total_retention_volume": m3 * float(self.kept.sum()),
+            "mean_runoff_ratio": mean(n - float(self.ratio.sum())),
+            "total_runoff_volume": m3 * float(shed.sum()),
+        }
+        if tables.percolation is not None:
+            ratio = tables.percolation[:-1].astype(np.float64)
+            out["mean_percolation_ratio"] = mean(float(ratio @ self.cells))
+            out["total_percolation_volume"] = m3 * float(ratio @ self.rain)
+        for p, emc in tables.emc.items():
+            per_m3 = pollutant_load(emc[:-1], np.float32(1)).astype(np.float64)  # kg per m³
+            out[f"{p}_total_avoided_load"] = m3 * float(per_m3 @ self.kept)
+            out[f"{p}_total_load"] = m3 * float(per_m3 @ shed)
+        if cells.replacement_cost is not None:
+            out["total_retention_value"] = cells.replacement_cost * out["total_retention_volume"]
+        return out
+
+
+def _row_strips(rows: slice, width: int) -> Iterator[slice]:
+    step = max(1, STRIP_CELLS // max(width, 1))
+    for start in range(rows.start, rows.stop, step):
+        yield slice(start, min(rows.stop, start + step))
+
+
+def raster_sums(cells: Cells) -> PairSums:
+    """The sums over the whole raster, strip by strip."""
+    sums = PairSums.zero(len(cells.tables.retention) - 1)
+    for rows in _row_strips(slice(0, cells.pair.shape[0]), cells.pair.shape[1]):
+        sums.add(cells, rows, slice(None), None)
+    return sums
+
+
+def area_sums(cells: Cells, geometry: Any, grid: io.Grid) -> PairSums:
+    """The sums over the cells of one polygon (in the raster's projection): those whose centre
+    it covers (GDAL's rasteriser, as ``pygeoprocessing.zonal_statistics``), each polygon on its
+    own so polygons may overlap; one covering no cell centre takes, as in pygeoprocessing, the
+    cells under its bounding box. Strip by strip over the box."""
+    sums = PairSums.zero(len(cells.tables.retention) - 1)
+    if geometry.is_empty:
+        return sums
+    left, bottom, right, top = geometry.bounds
+    box = from_bounds(left, bottom, right, top, transform=grid.transform)
+    col0, row0 = max(0, math.floor(box.col_off)), max(0, math.floor(box.row_off))
+    col1 = min(grid.width, math.ceil(box.col_off + box.width))
+    row1 = min(grid.height, math.ceil(box.row_off + box.height))
+    if col1 <= col0 or row1 <= row0:
+        return sums
+    cols = slice(col0, col1)
+    found = False
+    for rows in _row_strips(slice(row0, row1), col1 - col0):
+        inside = geometry_mask(
+            [geometry],
+            out_shape=(rows.stop - rows.start, col1 - col0),
+            transform=grid.transform * Affine.translation(col0, rows.start),
+            invert=True,
+        )
+        if inside.any():
+            found = True
+            sums.add(cells, rows, cols, inside)
+    if not found:
+        for rows in _row_strips(slice(row0, row1), col1 - col0):
+            sums.add(cells, rows, cols, None)
+    return sums
+
+
+def write_areas(path: Path, cells: Cells, grid: io.Grid, out: Path) -> Path:
+    """``aggregate_data.gpkg``: the areas in the raster's projection with their own fields and
+    InVEST's (``PairSums.fields``), in a GeoPackage layer of the input layer's name."""
+    polygons = io.read_polygons(path)
+    geometries = polygons.geometries
+    if polygons.crs != grid.crs:
+        geometries = [shape(transform_geom(polygons.crs, grid.crs, mapping(g))) for g in geometries]
+    rows = [area_sums(cells, g, grid).fields(cells) for g in geometries]
+    extra = {name: np.array([row[name] for row in rows]) for name in rows[0]}
+    columns = {**polygons.fields, **extra}
+    kind = "MultiPolygon" if any(g.geom_type == "MultiPolygon" for g in geometries) else "Polygon"
+    out.unlink(missing_ok=True)
+    pyogrio.raw.write(
+        out,
+        shapely.to_wkb(np.array(geometries, dtype=object)),
+        list(columns.values()),
+        list(columns),
+        driver="GPKG",
+        layer=str(pyogrio.list_layers(path)[0][0]),
+        geometry_type=kind + (" Z" if shapely.has_z(geometries).any() else ""),
+        crs=grid.crs.to_wkt(),
+        promote_to_multi=kind == "MultiPolygon",
+    )
+    return out
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+# Rasters waiting to be written may hold up to this many bytes (always one at least): the
+# writer thread compresses them while the sums are computed, without holding many copies of a
+# large raster.
+WRITE_QUEUE_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class StormwaterResult:
+    files: dict[str, Path]
+    summary: dict[str, float]
+
+
+def run(
+    args: StormwaterArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
+) -> StormwaterResult:
+    # Rasters are written on a thread of their own while the next ones are computed: GDAL
+    # compresses without holding Python's lock.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        return _run(args, out_dir, progress, writer)
+
+
+def _run(
+    args: StormwaterArgs,
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None,
+    writer: ThreadPoolExecutor,
+) -> StormwaterResult:
+    problems = validate(args)
+    if problems:
+        raise EngineInputError("arguments", "; ".join(problems))
+    steps = 3 + int(args.adjust_retention_ratios) + int(args.aggregate_areas_path is not None)
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, steps)
+
+    table = read_biophysical(args.biophysical_table)
+    lulc, soil, rain, cell_area = read_inputs(args)
+    grid = lulc.grid
+    radius_cells = 0.0
+    if args.adjust_retention_ratios:
+        metres = float(args.retention_radius or 0.0)
+        radius_cells = metres / abs(grid.transform.a)
+        check_reach(radius_cells, (grid.height, grid.width), "retention_radius", metres)
+    pair, valid, connected = cell_pairs(lulc, soil, table, str(args.biophysical_table))
+    del lulc, soil
+    tables = PairTables.of(table)
+    advance()
+
+    files: dict[str, Path] = {}
+    pending: deque[tuple[Future[Path], int]] = deque()
+
+    def write(name: str, values: np.ndarray) -> None:
+        while pending and sum(size for _, size in pending) + values.nbytes > WRITE_QUEUE_BYTES:
+            pending.popleft()[0].result()
+        files[name] = out_dir / f"{name}.tif"
+        job = writer.submit(io.write_raster, files[name], values, grid, nodata=NODATA)
+        pending.append((job, values.nbytes))
+
+    adjusted = None
+    if args.adjust_retention_ratios and args.road_centerlines_path is not None:
+        ratio = gather(tables.retention, pair)
+        write("retention_ratio", ratio)
+        impervious = road_cells(args.road_centerlines_path, grid)
+        if connected is not None:
+            impervious |= connected
+        del connected
+        adjusted = adjust(ratio, valid, impervious, radius_cells)
+        del ratio, impervious
+        advance()
+    dry = ~valid
+    del valid
+    dry |= ~rain.valid
+    precipitation = rain.values
+    del rain
+    np.copyto(precipitation, 0, where=dry)
+    cells = Cells(
+        pair=pair,
+        dry=dry,
+        rain=precipitation,
+        cell_area_m2=cell_area,
+        tables=tables,
+        adjusted=adjusted,
+        replacement_cost=args.replacement_cost,
+    )
+    for name, values in cells.rasters():
+        write(name, values)
+        del values
+    advance()
+    summary = raster_sums(cells).fields(cells)
+    if args.aggregate_areas_path is not None:
+        files["aggregate"] = write_areas(
+            args.aggregate_areas_path, cells, grid, out_dir / "aggregate_data.gpkg"
+        )
+        advance()
+    while pending:
+        pending.popleft()[0].result()
+    advance()
+    return StormwaterResult(files=files, summary=summary)
