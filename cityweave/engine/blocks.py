@@ -163,10 +163,12 @@ class Writer:
     threads write into it; a worker of a cluster opens it for update instead. Only its path
     travels to the workers."""
 
-    def __init__(self, path: Path, grid: io.Grid, dtype: str, nodata: float | int) -> None:
+    def __init__(
+        self, path: Path, grid: io.Grid, dtype: str, nodata: float | int, *, smooth: bool = False
+    ) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        profile = io.raster_profile(grid, np.dtype(dtype), nodata)
+        profile = io.raster_profile(grid, np.dtype(dtype), nodata, smooth=smooth)
         profile["SPARSE_OK"] = True  # blocks come later: write no empty tiles now
         key = str(path)
         if key in _OPEN:
@@ -198,7 +200,11 @@ class Writer:
 
 @contextmanager
 def store(
-    outputs: Mapping[Path, tuple[da.Array, float | int]], grid: io.Grid, lock: Any
+    outputs: Mapping[Path, tuple[da.Array, float | int]],
+    grid: io.Grid,
+    lock: Any,
+    *,
+    smooth: bool = False,
 ) -> Iterator[Any]:
     """A dask task writing each of ``outputs`` to its file, block by block, when computed
     (with anything else computed in the same call, sharing their inputs); the files are
@@ -208,7 +214,7 @@ def store(
     try:
         for path, (array, nodata) in outputs.items():
             arrays.append(array)
-            targets.append(Writer(path, grid, array.dtype.name, nodata))
+            targets.append(Writer(path, grid, array.dtype.name, nodata, smooth=smooth))
         yield da.store(arrays, cast(Any, targets), lock=lock, compute=False)
     finally:
         for target in targets:

@@ -177,11 +177,22 @@ def _total(density: np.ndarray, cell_area_m2: float) -> float:
     """Σ cells (per ha) · cell area (m²) / 10,000 m²/ha: Mg C from Mg C/ha, currency from
     currency/ha."""
     valid = density != np.float32(NODATA)
-    return float(density[valid].sum(dtype=np.float64) * cell_area_m2 / 1e4)
+    total = np.add.reduce(density, axis=None, dtype=np.float64, where=valid)
+    return float(total * cell_area_m2 / 1e4)
 
 
 def run(
     args: CarbonArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
+) -> CarbonResult:
+    with io.BackgroundWriter() as writer:
+        return _run(args, out_dir, progress, writer)
+
+
+def _run(
+    args: CarbonArgs,
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None,
+    writer: io.BackgroundWriter,
 ) -> CarbonResult:
     problems = validate(args)
     if problems:
@@ -199,9 +210,7 @@ def run(
     bas = io.read_raster(args.lulc_bas_path, integer=True)
     c_bas = _storage(bas, table, str(args.carbon_pools_path))
     files = {
-        "c_storage_bas": io.write_raster(
-            out_dir / "c_storage_bas.tif", c_bas, bas.grid, nodata=NODATA
-        )
+        "c_storage_bas": writer.write(out_dir / "c_storage_bas.tif", c_bas, bas.grid, nodata=NODATA)
     }
     summary = {"c_storage_bas_mg": _total(c_bas, bas.grid.cell_area_m2)}
     step()
@@ -216,12 +225,11 @@ def run(
         c_alt = _storage(alt, table, str(args.carbon_pools_path))
         step()
         both = bas.valid & alt.valid
-        change = np.full(c_bas.shape, NODATA, dtype=np.float32)
-        change[both] = c_alt[both] - c_bas[both]
-        files["c_storage_alt"] = io.write_raster(
+        change = np.where(both, c_alt - c_bas, np.float32(NODATA))
+        files["c_storage_alt"] = writer.write(
             out_dir / "c_storage_alt.tif", c_alt, bas.grid, nodata=NODATA
         )
-        files["c_change_bas_alt"] = io.write_raster(
+        files["c_change_bas_alt"] = writer.write(
             out_dir / "c_change_bas_alt.tif", change, bas.grid, nodata=NODATA
         )
         summary["c_storage_alt_mg"] = _total(c_alt, bas.grid.cell_area_m2)
@@ -235,10 +243,8 @@ def run(
                 years=int(args.lulc_alt_year or 0) - int(args.lulc_bas_year or 0),
             )
             npv = np.full(change.shape, NODATA, dtype=np.float32)
-            npv[both] = change[both] * np.float32(constant)
-            files["npv_alt"] = io.write_raster(
-                out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA
-            )
+            np.multiply(change, np.float32(constant), out=npv, where=both)
+            files["npv_alt"] = writer.write(out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA)
             summary["npv_alt"] = _total(npv, bas.grid.cell_area_m2)
             step()
     files["raster_values_summary"] = io.write_csv(

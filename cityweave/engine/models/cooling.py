@@ -15,7 +15,6 @@ docstring) and its User's Guide, "Urban Cooling" (equations numbered there).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -411,9 +410,7 @@ def run(
     grid = cooling_blocks.grid_of(args)
     if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
         return cooling_blocks.run(args, out_dir, grid, progress)
-    # Rasters are written on a thread of their own while the next ones are computed: GDAL
-    # compresses without holding Python's lock.
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    with io.BackgroundWriter() as writer:
         return _run(args, out_dir, progress, writer)
 
 
@@ -421,7 +418,7 @@ def _run(
     args: CoolingArgs,
     out_dir: Path,
     progress: Callable[[int, int], None] | None,
-    writer: ThreadPoolExecutor,
+    writer: io.BackgroundWriter,
 ) -> CoolingResult:
     problems = validate(args)
     if problems:
@@ -468,15 +465,13 @@ def _run(
         name: np.array([table[int(k)][name] for k in keys], dtype=np.float32) for name in columns
     }
     files: dict[str, Path] = {}
-    pending: list[Future[Path]] = []
 
     def write(name: str, values: Callable[[], np.ndarray], nodata: float | int = NODATA) -> None:
         final = name in {"T_air", "hm", "cc"}
         if not (final or args.keep_intermediate):
             return
         path = out_dir / f"{'' if final else 'intermediate/'}{name}.tif"
-        files[name] = path
-        pending.append(writer.submit(io.write_raster, path, values(), grid, nodata=nodata))
+        files[name] = writer.write(path, values(), grid, nodata=nodata, smooth=nodata == NODATA)
 
     def masked(values: np.ndarray, mask: np.ndarray) -> Callable[[], np.ndarray]:
         """A float32 copy with NODATA outside ``mask``, made only if the raster is written."""
@@ -564,8 +559,6 @@ def _run(
         summary["avg_wbgt_v"] = mean(rasters["wbgt"])
     if savings is not None:
         summary["energy_sav"] = float(np.nansum(savings.savings))
-    for future in pending:
-        future.result()
     files["cooling_summary"] = io.write_csv(
         out_dir / "cooling_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],

@@ -153,7 +153,7 @@ def run(
                 strict=True,
             )
         ]
-        with blocks.store(outputs, grid, lock) as stored:
+        with blocks.store(outputs, grid, lock, smooth=True) as stored:
             results = dask.compute(stored, *stats)[1:]
     advance(3)
 

@@ -291,21 +291,22 @@ def run(
     if progress:
         progress(2, 4)
     files: dict[str, Path] = {}
-    for name, table_values in per_pair.items():
-        flat = table_values.astype(np.float32).ravel()
-        cells = gather(np.append(flat, np.float32(NODATA)), pair)
-        files[name] = io.write_raster(
-            out_dir / f"{FOLDERS.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
-        )
-    if progress:
-        progress(3, 4)
-    counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
-    summary = summarise(per_pair, counts, int(valid.sum()))
-    if args.aoi_watersheds_path is not None:
-        zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
-        files["flood_risk_service"] = write_watersheds(
-            args.aoi_watersheds_path, grid, zones, per_pair, out_dir
-        )
+    with io.BackgroundWriter() as writer:
+        for name, table_values in per_pair.items():
+            flat = table_values.astype(np.float32).ravel()
+            cells = gather(np.append(flat, np.float32(NODATA)), pair)
+            files[name] = writer.write(
+                out_dir / f"{FOLDERS.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
+            )
+        if progress:
+            progress(3, 4)
+        counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
+        summary = summarise(per_pair, counts, int(valid.sum()))
+        if args.aoi_watersheds_path is not None:
+            zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
+            files["flood_risk_service"] = write_watersheds(
+                args.aoi_watersheds_path, grid, zones, per_pair, out_dir
+            )
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],
