@@ -191,6 +191,24 @@ def test_near_limit_is_the_float32_threshold(radius: float, limit: int) -> None:
     assert stormwater.near_limit(radius) == limit
 
 
+def test_near_is_the_exact_distance_transform_thresholded_in_float32() -> None:
+    """InVEST: ``sqrt(d²)`` in float32 ``<= radius`` (a float32 comparison), d² from an exact
+    distance transform (here scipy's), on 377 radii: a sweep, every sqrt(k) and the float64
+    numbers just below and just above it."""
+    from scipy.ndimage import distance_transform_edt
+
+    impervious = np.random.default_rng(1).random((60, 70)) < 0.01
+    squared = np.rint(distance_transform_edt(~impervious) ** 2).astype(np.float32)
+    distance = np.sqrt(squared)
+    roots = [k**0.5 for k in range(1, 60)]
+    radii = [*np.linspace(0.3, 9, 200), *roots]
+    radii += [float(np.nextafter(r, 0)) for r in roots] + [r * (1 + 1e-8) for r in roots]
+    for radius in map(float, radii):
+        expected = distance <= radius
+        got = stormwater.near_impervious(impervious, radius)
+        np.testing.assert_array_equal(got, expected, err_msg=f"radius {radius!r}")
+
+
 def areas(path: Path) -> Path:
     shapes = [
         box(X0, Y1 - 30, X0 + 10, Y1),  # the west column: (0, 0), (1, 0) and nodata (2, 0)

@@ -514,14 +514,15 @@ class Cells:
     def ratio_name(self) -> str:
         return "retention_ratio" if self.adjusted is None else "adjusted_retention_ratio"
 
-    def rasters(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Every output raster, one after the other (the caller drops each before the next),
-        float32 with NODATA where it has no value. Each is computed strip by strip from the
-        cells' pairs, precipitation and ratios alone, so no other output is held meanwhile.
-        The retention ratio is the adjusted one when adjusting (the adjustment writes the
-        unadjusted one)."""
+    def rasters(self, *, percolation: bool = False) -> Iterator[tuple[str, np.ndarray]]:
+        """The output rasters, one after the other (the caller drops each before the next),
+        float32 with NODATA where they have no value: the two of percolation, which do not
+        depend on the retention ratio (so they can be written while it is adjusted), or all the
+        others. Each is computed strip by strip from the cells' pairs, precipitation and ratios
+        alone, so no other output is held meanwhile. The retention ratio is the adjusted one
+        when adjusting (the adjustment writes the unadjusted one)."""
         tables, area, cost = self.tables, self.cell_area_m2, self.replacement_cost
-        size = len(tables.retention) - 1
+        size, emcs = len(tables.retention) - 1, list(tables.emc.items())
 
         def retained(rows: slice) -> np.ndarray:
             if self.adjusted is not None:
@@ -547,25 +548,25 @@ class Cells:
             assert tables.percolation is not None
             return gather(tables.percolation, self.pair[rows])
 
-        makers: list[tuple[str, Callable[[slice], np.ndarray]]] = [
-            (self.ratio_name, retained),
-            ("retention_volume", volume(retained)),
-        ]
-        if cost is not None:
-            value = volume(retained)
-            makers.append(
-                ("retention_value", lambda r: _masked(self.dry[r], retention_value, value(r), cost))
-            )
-        makers += [
-            (f"avoided_pollutant_load_{p}", load(e, retained)) for p, e in tables.emc.items()
-        ]
-        makers += [("runoff_ratio", shed), ("runoff_volume", volume(shed))]
-        makers += [(f"actual_pollutant_load_{p}", load(e, shed)) for p, e in tables.emc.items()]
-        if tables.percolation is not None:
+        makers: list[tuple[str, Callable[[slice], np.ndarray]]] = []
+        if percolation and tables.percolation is not None:
             makers += [
                 ("percolation_ratio", percolated),
                 ("percolation_volume", volume(percolated)),
             ]
+        elif not percolation:
+            makers += [(self.ratio_name, retained), ("retention_volume", volume(retained))]
+            if cost is not None:
+                kept = volume(retained)
+                makers.append(
+                    (
+                        "retention_value",
+                        lambda r: _masked(self.dry[r], retention_value, kept(r), cost),
+                    )
+                )
+            makers += [(f"avoided_pollutant_load_{p}", load(e, retained)) for p, e in emcs]
+            makers += [("runoff_ratio", shed), ("runoff_volume", volume(shed))]
+            makers += [(f"actual_pollutant_load_{p}", load(e, shed)) for p, e in emcs]
         for name, make in makers:
             if name == self.ratio_name and self.adjusted is not None:
                 yield name, self.adjusted
@@ -798,19 +799,7 @@ def _run(
         job = writer.submit(io.write_raster, files[name], values, grid, nodata=NODATA)
         pending.append((job, values.nbytes))
 
-    adjusted = None
-    if args.adjust_retention_ratios and args.road_centerlines_path is not None:
-        ratio = gather(tables.retention, pair)
-        write("retention_ratio", ratio)
-        impervious = road_cells(args.road_centerlines_path, grid)
-        if connected is not None:
-            impervious |= connected
-        del connected
-        adjusted = adjust(ratio, valid, impervious, radius_cells)
-        del ratio, impervious
-        advance()
     dry = ~valid
-    del valid
     dry |= ~rain.valid
     precipitation = rain.values
     del rain
@@ -821,9 +810,23 @@ def _run(
         rain=precipitation,
         cell_area_m2=cell_area,
         tables=tables,
-        adjusted=adjusted,
+        adjusted=None,
         replacement_cost=args.replacement_cost,
     )
+    for name, values in cells.rasters(percolation=True):
+        write(name, values)
+        del values
+    if args.adjust_retention_ratios and args.road_centerlines_path is not None:
+        ratio = gather(tables.retention, pair)
+        write("retention_ratio", ratio)
+        impervious = road_cells(args.road_centerlines_path, grid)
+        if connected is not None:
+            impervious |= connected
+        del connected
+        cells.adjusted = adjust(ratio, valid, impervious, radius_cells)
+        del ratio, impervious
+        advance()
+    del valid
     for name, values in cells.rasters():
         write(name, values)
         del values
