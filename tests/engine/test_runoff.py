@@ -33,8 +33,20 @@ def args(folder: Path, rainfall: float = 100.0) -> runoff.RunoffArgs:
             "soils_hydrological_group_raster_path": write_tif(folder / "soil.tif", SOIL),
             "rainfall_depth": rainfall,
             "curve_number_table_path": write_csv(folder / "cn.csv", CURVE_NUMBERS),
+            "keep_intermediate": True,
         }
     )
+
+
+def test_intermediate_rasters_only_on_request(folder: Path) -> None:
+    plain = runoff.RunoffArgs.from_invest({**args(folder).__dict__, "keep_intermediate": False})
+    result = runoff.run(plain, folder / "out")
+    assert sorted(p.name for p in (folder / "out").rglob("*.tif")) == [
+        "Q_mm.tif",
+        "Runoff_retention_index.tif",
+        "Runoff_retention_m3.tif",
+    ]
+    assert result.summary["flood_vol"] > 0  # totals still cover every output
 
 
 def test_runoff_retention_and_volumes(folder: Path) -> None:

@@ -135,6 +135,7 @@ def runoff_args(folder: Path) -> dict[str, Any]:
         ),
         "rainfall_depth": 50,
         "curve_number_table_path": write_csv(folder / "cn.csv", RUNOFF_TABLE),
+        "keep_intermediate": True,
     }
 
 

@@ -54,6 +54,12 @@ SPEC = ModelSpec(
             "cover only the intersection of their bounding box with the rasters'",
             required=False,
         ),
+        Input(
+            "keep_intermediate",
+            "boolean",
+            "also write the intermediate rasters (CityWeave's own argument)",
+            required=False,
+        ),
     ),
     outputs=(
         Output("Q_mm.tif", "runoff of the storm", "mm"),
@@ -79,6 +85,8 @@ class RunoffArgs:
     rainfall_depth: float
     curve_number_table_path: Path
     aoi_watersheds_path: Path | None = None
+    # CityWeave's own: also write InVEST's intermediate rasters (Q_m3, cn_raster, s_max).
+    keep_intermediate: bool = False
 
     @classmethod
     def from_invest(cls, args: Mapping[str, Any]) -> RunoffArgs:
@@ -104,6 +112,8 @@ class RunoffArgs:
             aoi_watersheds_path=Path(args["aoi_watersheds_path"])
             if args.get("aoi_watersheds_path")
             else None,
+            keep_intermediate=str(args.get("keep_intermediate", "")).strip().lower()
+            in {"1", "true", "yes", "on"},
         )
 
 
@@ -199,6 +209,15 @@ def per_pair_values(
 FOLDERS = {"Q_m3": "intermediate/", "cn_raster": "intermediate/", "s_max": "intermediate/"}
 
 
+def written(per_pair: Mapping[str, np.ndarray], keep_intermediate: bool) -> dict[str, np.ndarray]:
+    """The outputs written as rasters: the intermediate ones only on request."""
+    return {
+        name: values
+        for name, values in per_pair.items()
+        if keep_intermediate or name not in FOLDERS
+    }
+
+
 def summarise(
     per_pair: Mapping[str, np.ndarray], counts: np.ndarray, n_valid: int
 ) -> dict[str, float]:
@@ -292,7 +311,7 @@ def run(
         progress(2, 4)
     files: dict[str, Path] = {}
     with io.BackgroundWriter() as writer:
-        for name, table_values in per_pair.items():
+        for name, table_values in written(per_pair, args.keep_intermediate).items():
             flat = table_values.astype(np.float32).ravel()
             cells = gather(np.append(flat, np.float32(NODATA)), pair)
             files[name] = writer.write(

@@ -92,7 +92,7 @@ def run(
 
         pair = da.map_blocks(pair_block, lulc, soil, dtype=np.int32)
         outputs: dict[Path, tuple[da.Array, float | int]] = {}
-        for name, values in per_pair.items():
+        for name, values in runoff.written(per_pair, args.keep_intermediate).items():
             lookup = np.append(values.astype(np.float32).ravel(), np.float32(NODATA))
             cells = da.map_blocks(lookup.take, pair, dtype=np.float32)
             outputs[out_dir / f"{runoff.FOLDERS.get(name, '')}{name}.tif"] = (cells, NODATA)
