@@ -17,9 +17,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -609,27 +607,28 @@ class PairSums:
     def add(self, cells: Cells, rows: slice, cols: slice, inside: np.ndarray | None) -> None:
         """Add the cells of ``rows`` x ``cols`` with a ratio (and ``inside``)."""
         size = len(self.cells)
-        key = cells.pair[rows, cols]  # the nodata entry, ``size``, where there is no ratio
+        pair = cells.pair[rows, cols]  # the nodata entry, ``size``, where there is no ratio
         if inside is not None:
-            key = np.where(inside, key, np.int32(size))
-        rain = cells.rain[rows, cols]
-        ratio = (
-            cells.tables.retention[key] if cells.adjusted is None else cells.adjusted[rows, cols]
-        )
+            pair = np.where(inside, pair, size)
+        key = pair.astype(np.intp).ravel()  # once, not in every bincount
+        rain = cells.rain[rows, cols].ravel()
+        if cells.adjusted is None:
+            ratio = cells.tables.retention[key]
+        else:
+            ratio = cells.adjusted[rows, cols].ravel()
 
         def total(weights: np.ndarray | None) -> np.ndarray:
-            return np.bincount(key.ravel(), weights, minlength=size + 1)[:size]
+            return np.bincount(key, weights, minlength=size + 1)[:size]
 
         count = total(None)
         self.cells += count
         if cells.adjusted is None:
             self.ratio += count * cells.tables.retention[:size]
         else:
-            self.ratio += total(ratio.ravel())
-        self.rain += total(rain.ravel())
+            self.ratio += total(ratio)
+        self.rain += total(rain)
         with np.errstate(over="ignore", invalid="ignore"):  # NODATA ratios, in the nodata entry
-            kept = rain * ratio
-        self.kept += total(kept.ravel())
+            self.kept += total(rain * ratio)
 
     def fields(self, cells: Cells) -> dict[str, float]:
         """InVEST's ``aggregate_results`` fields, in its order: the mean of each ratio (0 over
@@ -737,9 +736,9 @@ def write_areas(path: Path, cells: Cells, grid: io.Grid, out: Path) -> Path:
 
 # --- the run ----------------------------------------------------------------------------------
 
-# Rasters waiting to be written may hold up to this many bytes (always one at least): the
-# writer thread compresses them while the sums are computed, without holding many copies of a
-# large raster.
+# Rasters held by the writer (``io.BackgroundWriter``) may take up to this many bytes, one at
+# least: on a small raster several wait while the sums are computed, on a large one a single
+# copy is held.
 WRITE_QUEUE_BYTES = 16 << 20
 
 
@@ -751,18 +750,6 @@ class StormwaterResult:
 
 def run(
     args: StormwaterArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
-) -> StormwaterResult:
-    # Rasters are written on a thread of their own while the next ones are computed: GDAL
-    # compresses without holding Python's lock.
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        return _run(args, out_dir, progress, writer)
-
-
-def _run(
-    args: StormwaterArgs,
-    out_dir: Path,
-    progress: Callable[[int, int], None] | None,
-    writer: ThreadPoolExecutor,
 ) -> StormwaterResult:
     problems = validate(args)
     if problems:
@@ -789,16 +776,6 @@ def _run(
     tables = PairTables.of(table)
     advance()
 
-    files: dict[str, Path] = {}
-    pending: deque[tuple[Future[Path], int]] = deque()
-
-    def write(name: str, values: np.ndarray) -> None:
-        while pending and sum(size for _, size in pending) + values.nbytes > WRITE_QUEUE_BYTES:
-            pending.popleft()[0].result()
-        files[name] = out_dir / f"{name}.tif"
-        job = writer.submit(io.write_raster, files[name], values, grid, nodata=NODATA)
-        pending.append((job, values.nbytes))
-
     dry = ~valid
     dry |= ~rain.valid
     precipitation = rain.values
@@ -813,31 +790,36 @@ def _run(
         adjusted=None,
         replacement_cost=args.replacement_cost,
     )
-    for name, values in cells.rasters(percolation=True):
-        write(name, values)
-        del values
-    if args.adjust_retention_ratios and args.road_centerlines_path is not None:
-        ratio = gather(tables.retention, pair)
-        write("retention_ratio", ratio)
-        impervious = road_cells(args.road_centerlines_path, grid)
-        if connected is not None:
-            impervious |= connected
-        del connected
-        cells.adjusted = adjust(ratio, valid, impervious, radius_cells)
-        del ratio, impervious
+    files: dict[str, Path] = {}
+    queued = max(0, WRITE_QUEUE_BYTES // (4 * grid.width * grid.height) - 1)
+    with io.BackgroundWriter(queued=queued) as writer:
+
+        def write(name: str, values: np.ndarray) -> None:
+            files[name] = writer.write(out_dir / f"{name}.tif", values, grid, nodata=NODATA)
+
+        for name, values in cells.rasters(percolation=True):  # written while ratios adjust
+            write(name, values)
+            del values
+        if args.adjust_retention_ratios and args.road_centerlines_path is not None:
+            ratio = gather(tables.retention, pair)
+            write("retention_ratio", ratio)
+            impervious = road_cells(args.road_centerlines_path, grid)
+            if connected is not None:
+                impervious |= connected
+            del connected
+            cells.adjusted = adjust(ratio, valid, impervious, radius_cells)
+            del ratio, impervious
+            advance()
+        del valid
+        for name, values in cells.rasters():
+            write(name, values)
+            del values  # not held while the next is computed
         advance()
-    del valid
-    for name, values in cells.rasters():
-        write(name, values)
-        del values
-    advance()
-    summary = raster_sums(cells).fields(cells)
-    if args.aggregate_areas_path is not None:
-        files["aggregate"] = write_areas(
-            args.aggregate_areas_path, cells, grid, out_dir / "aggregate_data.gpkg"
-        )
-        advance()
-    while pending:
-        pending.popleft()[0].result()
+        summary = raster_sums(cells).fields(cells)
+        if args.aggregate_areas_path is not None:
+            files["aggregate"] = write_areas(
+                args.aggregate_areas_path, cells, grid, out_dir / "aggregate_data.gpkg"
+            )
+            advance()
     advance()
     return StormwaterResult(files=files, summary=summary)
