@@ -17,16 +17,20 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import dask
-import dask.array as da
 import numpy as np
 import rasterio
 from rasterio.windows import Window
 
 from cityweave.engine import align, io
 from cityweave.engine.errors import EngineInputError
+
+if TYPE_CHECKING:
+    import dask.array as da
+
+# dask is imported by the functions that run blocks, not with this module: the models import
+# it to ask ``wanted()``, and an in-memory run then loads none of dask's 60 MB.
 
 DEFAULT_CHUNK = 2048
 DEFAULT_MAX_CELLS = 64_000_000
@@ -61,6 +65,8 @@ def scheduler() -> Iterator[threading.Lock | Any]:
     threads, and yields the lock writers share (a cluster-wide one on a cluster)."""
     address = os.environ.get("DASK_SCHEDULER", "")
     if not address:
+        import dask
+
         with dask.config.set(scheduler="threads"):
             yield threading.Lock()
         return
@@ -103,6 +109,8 @@ class Source:
             return align._warp(dataset, sub, align.METHODS[self.method])
 
     def array(self, chunk: int) -> da.Array:
+        import dask.array as da
+
         def read(block_info: dict[Any, Any] | None = None) -> np.ndarray:
             assert block_info is not None
             (r0, r1), (c0, c1) = block_info[None]["array-location"]
@@ -136,6 +144,8 @@ def neighbourhood(
     than ``reach`` cells away. Past the raster's edges the blocks are padded with NaN, which
     the models read as absent cells (their nodata travels as NaN); dask merges blocks smaller
     than the reach and splits the result back."""
+    import dask.array as da
+
     result = da.map_overlap(
         function,
         *arrays,
@@ -209,6 +219,8 @@ def store(
     """A dask task writing each of ``outputs`` to its file, block by block, when computed
     (with anything else computed in the same call, sharing their inputs); the files are
     complete when the block ends."""
+    import dask.array as da
+
     arrays: list[da.Array] = []
     targets: list[Writer] = []
     try:

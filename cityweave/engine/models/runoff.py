@@ -18,7 +18,7 @@ import numpy as np
 
 from cityweave.engine import align, blocks, io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index, gather
+from cityweave.engine.lookup import class_index, count, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
 from cityweave.engine.zonal import zone_counts
 
@@ -165,7 +165,8 @@ def _combinations(
         )
     keys, rows = class_index(lulc.values, valid, table, raster=lulc.path, table=table_path)
     cn = curve_numbers(keys, table, table_path)
-    pair = rows * np.int32(len(SOIL_GROUPS))
+    pair = rows  # in place: a 4000 x 4000 raster's int32 index is 64 MB
+    pair *= np.int32(len(SOIL_GROUPS))
     pair += soil.values
     pair -= 1
     pair[~valid] = cn.size  # the nodata entry appended to every per-pair table
@@ -303,14 +304,15 @@ def run(
     if progress:
         progress(1, 4)
     cn, pair, valid = _combinations(lulc, soil, table, str(args.curve_number_table_path))
+    grid = lulc.grid
+    del lulc, soil  # each cell's pair holds all the model needs of them
     # Every output depends on the cell's (class, soil group) pair only: compute it for each
     # pair, then gather it per cell.
-    grid = lulc.grid
     per_pair = per_pair_values(cn, args.rainfall_depth, grid.cell_area_m2)
     if progress:
         progress(2, 4)
     files: dict[str, Path] = {}
-    with io.BackgroundWriter() as writer:
+    with io.BackgroundWriter(queued=0) as writer:
         for name, table_values in written(per_pair, args.keep_intermediate).items():
             flat = table_values.astype(np.float32).ravel()
             cells = gather(np.append(flat, np.float32(NODATA)), pair)
@@ -319,7 +321,7 @@ def run(
             )
         if progress:
             progress(3, 4)
-        counts = np.bincount(pair.ravel(), minlength=cn.size + 1)[: cn.size]
+        counts = count(pair, cn.size)  # the nodata entry, cn.size, is left out
         summary = summarise(per_pair, counts, int(valid.sum()))
         if args.aoi_watersheds_path is not None:
             zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
