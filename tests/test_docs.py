@@ -17,6 +17,26 @@ def environment_variables() -> set[str]:
     return set(re.findall(pattern, SETTINGS))
 
 
+ENGINE = "\n".join(
+    path.read_text(encoding="utf-8") for path in (ROOT / "cityweave" / "engine").rglob("*.py")
+)
+
+
+def engine_variables() -> set[str]:
+    pattern = r"""(?:os\.environ\.get|_positive_env)\(\s*["']([A-Z_]+)["']"""
+    return set(re.findall(pattern, ENGINE))
+
+
+@pytest.mark.parametrize("name", sorted(engine_variables()))
+def test_every_engine_setting_is_documented(name: str) -> None:
+    assert f"`{name}`" in README, f"README.md does not document the engine setting {name}"
+
+
+def test_engine_settings_are_found() -> None:
+    found = engine_variables()
+    assert {"DASK_SCHEDULER", "CITYWEAVE_ENGINE_CHUNK", "CITYWEAVE_ENGINE_MAX_CELLS"} <= found
+
+
 def test_settings_are_read_from_the_environment() -> None:
     assert {"DATABASE_URL", "SECRET_KEY", "REDIS_URL"} <= environment_variables()
 
