@@ -128,6 +128,19 @@ def runoff_case(folder: Path) -> dict[str, Any]:
     }
 
 
+def runoff_buildings_case(folder: Path) -> dict[str, Any]:
+    """The runoff city with 40 building footprints of three types (some across watershed
+    edges, some overlapping) and their damage per m²."""
+    args = runoff_case(folder)
+    write_layer(folder / "buildings.gpkg", buildings(36, SIZE, CELL, ORIGIN, 40))
+    (folder / "damage.csv").write_text("type,damage\n1,120\n2,310.5\n3,45\n")
+    args.update(
+        built_infrastructure_vector_path="buildings.gpkg",
+        infrastructure_damage_loss_table_path="damage.csv",
+    )
+    return args
+
+
 def write_lines(path: Path, lines: list[list[tuple[float, float]]]) -> None:
     """Line strings in the raster's projection (GeoJSON); the first two joined as one
     multi-line."""
@@ -417,6 +430,11 @@ CASES = {
         runoff_case,
         "natcap.invest.urban_flood_risk_mitigation",
         ("Q_mm.tif", "Runoff_retention_index.tif", "Runoff_retention_m3.tif"),
+    ),
+    "urban_flood_risk_mitigation_buildings": (
+        runoff_buildings_case,
+        "natcap.invest.urban_flood_risk_mitigation",
+        ("Q_mm.tif",),
     ),
     "urban_cooling_model": (
         cooling_case,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyogrio.raw
 import pytest
 
 from cityweave.engine.errors import EngineInputError
@@ -239,3 +240,68 @@ def test_soil_groups_in_another_utm_zone_match_invest(folder: Path) -> None:
         assert ours_ws["rnf_rt_m3"][i] + missing_retention == pytest.approx(
             theirs_ws["rnf_rt_m3"][i], rel=1e-5
         )
+
+
+def test_damage_to_buildings_per_watershed(folder: Path) -> None:
+    # Two watersheds, the raster's west and east halves (10 m cells, x from 500,000 to 500,020).
+    # A 10 x 4 m building of type 1 (damage 100/m²) straddles them at x = 500,005..500,015: 20 m²
+    # in each. A 2 x 2 m one of type 2 (damage 50/m²) lies in the east one.
+    from rasterio.crs import CRS
+    from shapely.geometry import box
+
+    from cityweave.engine import io
+
+    x0, y1 = 500_000.0, 5_000_000.0
+    halves = [box(x0, y1 - 20, x0 + 10, y1), box(x0 + 10, y1 - 20, x0 + 20, y1)]
+    crs = CRS.from_epsg(32633)
+    sheds = io.write_polygons(
+        folder / "ws.shp", io.Polygons(halves, {"ws_id": np.array([1, 2])}, crs, ""), {}
+    )
+    houses = [box(x0 + 5, y1 - 8, x0 + 15, y1 - 4), box(x0 + 16, y1 - 18, x0 + 18, y1 - 16)]
+    built = io.write_polygons(
+        folder / "b.shp", io.Polygons(houses, {"type": np.array([1, 2])}, crs, ""), {}
+    )
+    damage = write_csv(folder / "damage.csv", "type,damage\n1,100\n2,50")
+    base = args(folder).__dict__
+    result_args = runoff.RunoffArgs.from_invest(
+        {
+            **base,
+            "aoi_watersheds_path": sheds,
+            "built_infrastructure_vector_path": built,
+            "infrastructure_damage_loss_table_path": damage,
+        }
+    )
+    runoff.run(result_args, folder / "out")
+    meta, _, _, columns = pyogrio.raw.read(folder / "out" / "flood_risk_service.shp")
+    fields = dict(zip(meta["fields"], columns, strict=True))
+    # West: 20 m² x 100 = 2000. East: 20 m² x 100 + 4 m² x 50 = 2200.
+    np.testing.assert_allclose(fields["aff_bld"], [2000.0, 2200.0])
+    np.testing.assert_allclose(fields["serv_blt"], fields["aff_bld"] * fields["rnf_rt_m3"])
+
+
+def test_an_unknown_building_type_is_named(folder: Path) -> None:
+    from rasterio.crs import CRS
+    from shapely.geometry import box
+
+    from cityweave.engine import io
+
+    crs = CRS.from_epsg(32633)
+    shed = box(500_000.0, 4_999_980.0, 500_020.0, 5_000_000.0)
+    sheds = io.write_polygons(
+        folder / "ws.shp", io.Polygons([shed], {"id": np.array([1])}, crs, ""), {}
+    )
+    built = io.write_polygons(
+        folder / "b.shp", io.Polygons([shed.buffer(-5)], {"type": np.array([7])}, crs, ""), {}
+    )
+    parsed = runoff.RunoffArgs.from_invest(
+        {
+            **args(folder).__dict__,
+            "aoi_watersheds_path": sheds,
+            "built_infrastructure_vector_path": built,
+            "infrastructure_damage_loss_table_path": write_csv(
+                folder / "d.csv", "type,damage\n1,5"
+            ),
+        }
+    )
+    with pytest.raises(EngineInputError, match="building types 7"):
+        runoff.run(parsed, folder / "out")

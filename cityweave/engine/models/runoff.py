@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
 from cityweave.engine import align, blocks, io
 from cityweave.engine.errors import EngineInputError
@@ -55,6 +56,20 @@ SPEC = ModelSpec(
             required=False,
         ),
         Input(
+            "built_infrastructure_vector_path",
+            "vector",
+            "building footprints with an integer type, for the damage per watershed",
+            required=False,
+        ),
+        Input(
+            "infrastructure_damage_loss_table_path",
+            "table",
+            "potential damage per building type",
+            unit="currency/m²",
+            required=False,
+            columns=("type", "damage"),
+        ),
+        Input(
             "keep_intermediate",
             "boolean",
             "also write the intermediate rasters (CityWeave's own argument)",
@@ -71,8 +86,9 @@ SPEC = ModelSpec(
         Output("runoff_summary.csv", "totals over the raster", "m³"),
         Output(
             "flood_risk_service.shp",
-            "per watershed: mean retention index, retention and runoff volumes",
-            "m³",
+            "per watershed: mean retention index, retention and runoff volumes; with "
+            "buildings, their potential damage (aff_bld) and the service to them (serv_blt)",
+            "m³, currency",
         ),
     ),
 )
@@ -85,6 +101,8 @@ class RunoffArgs:
     rainfall_depth: float
     curve_number_table_path: Path
     aoi_watersheds_path: Path | None = None
+    built_infrastructure_vector_path: Path | None = None
+    infrastructure_damage_loss_table_path: Path | None = None
     # CityWeave's own: also write InVEST's intermediate rasters (Q_m3, cn_raster, s_max).
     keep_intermediate: bool = False
 
@@ -112,15 +130,38 @@ class RunoffArgs:
             aoi_watersheds_path=Path(args["aoi_watersheds_path"])
             if args.get("aoi_watersheds_path")
             else None,
+            built_infrastructure_vector_path=_optional_path(
+                args, "built_infrastructure_vector_path"
+            ),
+            infrastructure_damage_loss_table_path=_optional_path(
+                args, "infrastructure_damage_loss_table_path"
+            ),
             keep_intermediate=str(args.get("keep_intermediate", "")).strip().lower()
             in {"1", "true", "yes", "on"},
         )
 
 
+def _optional_path(args: Mapping[str, Any], name: str) -> Path | None:
+    value = args.get(name)
+    return Path(value) if value not in (None, "") else None
+
+
 def validate(args: RunoffArgs) -> list[str]:
+    problems = []
     if args.rainfall_depth <= 0:
-        return [f"rainfall_depth: must be above 0 mm, got {args.rainfall_depth:g}"]
-    return []
+        problems.append(f"rainfall_depth: must be above 0 mm, got {args.rainfall_depth:g}")
+    buildings = args.built_infrastructure_vector_path
+    if buildings is not None and args.infrastructure_damage_loss_table_path is None:
+        problems.append(
+            "infrastructure_damage_loss_table_path: is required with "
+            "built_infrastructure_vector_path"
+        )
+    if buildings is not None and args.aoi_watersheds_path is None:
+        problems.append(
+            "aoi_watersheds_path: is required with built_infrastructure_vector_path (the "
+            "damage is summed per watershed)"
+        )
+    return problems
 
 
 def potential_retention(cn: np.ndarray) -> np.ndarray:
@@ -243,16 +284,51 @@ def watershed_counts(
     return zone_counts(polygons.geometries, polygons.crs, grid, pair, valid, size)
 
 
+def building_damage(args: RunoffArgs, grid: io.Grid) -> np.ndarray | None:
+    """Per watershed, the potential damage to the buildings in it: the sum over buildings of
+    (area of the building inside the watershed, m²) x (damage of its type, currency/m²), both
+    in the raster's projection (``_calculate_damage_to_infrastructure_in_aoi``). None without
+    buildings."""
+    if args.built_infrastructure_vector_path is None or args.aoi_watersheds_path is None:
+        return None
+    assert args.infrastructure_damage_loss_table_path is not None
+    table_path = args.infrastructure_damage_loss_table_path
+    table = io.read_table(table_path, key="type", columns=("damage",))
+    buildings = io.read_polygons(args.built_infrastructure_vector_path)
+    type_field = next((name for name in buildings.fields if name.lower() == "type"), None)
+    if type_field is None:
+        raise EngineInputError(buildings.path, "has no 'type' field")
+    types = [int(t) for t in buildings.fields[type_field]]
+    unknown = sorted({t for t in types if t not in table})
+    if unknown:
+        raise EngineInputError(
+            str(table_path),
+            f"has no row for the building types {', '.join(map(str, unknown))} of {buildings.path}",
+        )
+    watersheds = io.read_polygons(args.aoi_watersheds_path)
+    areas = np.array([_to_grid(g, watersheds.crs, grid) for g in watersheds.geometries])
+    footprints = np.array([_to_grid(g, buildings.crs, grid) for g in buildings.geometries])
+    damage = np.array([table[t]["damage"] for t in types])
+    area_index, building_index = shapely.STRtree(footprints).query(areas, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(areas[area_index], footprints[building_index]))
+    totals = np.zeros(len(areas))
+    np.add.at(totals, area_index, overlap * damage[building_index])
+    return totals
+
+
 def write_watersheds(
     path: Path,
     grid: io.Grid,
     counts: list[np.ndarray],
     per_pair: Mapping[str, np.ndarray],
     out_dir: Path,
+    damage: np.ndarray | None = None,
 ) -> Path:
     """Per watershed (InVEST's ``flood_risk_service``): ``rnf_rt_idx`` the mean retention
     index of its cells, ``rnf_rt_m3`` the retention volume and ``flood_vol`` the runoff volume
-    over them (m³), from each watershed's ``counts`` of cells per pair."""
+    over them (m³), from each watershed's ``counts`` of cells per pair; with ``damage``,
+    ``aff_bld`` the potential damage to its buildings and ``serv_blt`` = aff_bld x rnf_rt_m3,
+    where the watershed holds a valid cell (InVEST's service to built infrastructure)."""
     polygons = io.read_polygons(path)
     flat = {name: per_pair[name].astype(np.float32).ravel().astype(np.float64) for name in per_pair}
     cells = np.array([c.sum() for c in counts], dtype=np.float64)
@@ -263,6 +339,9 @@ def write_watersheds(
         "rnf_rt_m3": np.array([c @ flat["Runoff_retention_m3"] for c in counts]),
         "flood_vol": np.array([c @ flat["Q_m3"] for c in counts]),
     }
+    if damage is not None:
+        extra["aff_bld"] = np.where(cells > 0, damage, np.nan)
+        extra["serv_blt"] = np.where(cells > 0, damage * extra["rnf_rt_m3"], np.nan)
     moved = io.Polygons(
         [_to_grid(g, polygons.crs, grid) for g in polygons.geometries],
         polygons.fields,
@@ -306,6 +385,7 @@ def run(
     cn, pair, valid = _combinations(lulc, soil, table, str(args.curve_number_table_path))
     grid = lulc.grid
     del lulc, soil  # each cell's pair holds all the model needs of them
+    damage = building_damage(args, grid)  # checks the buildings before the long part
     # Every output depends on the cell's (class, soil group) pair only: compute it for each
     # pair, then gather it per cell.
     per_pair = per_pair_values(cn, args.rainfall_depth, grid.cell_area_m2)
@@ -326,7 +406,12 @@ def run(
         if args.aoi_watersheds_path is not None:
             zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
             files["flood_risk_service"] = write_watersheds(
-                args.aoi_watersheds_path, grid, zones, per_pair, out_dir
+                args.aoi_watersheds_path,
+                grid,
+                zones,
+                per_pair,
+                out_dir,
+                damage,
             )
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",

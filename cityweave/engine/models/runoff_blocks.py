@@ -33,6 +33,7 @@ def run(
     grid: io.Grid,
     progress: Callable[[int, int], None] | None = None,
 ) -> runoff.RunoffResult:
+    damage = runoff.building_damage(args, grid)  # checks the buildings before the long part
     table_path = str(args.curve_number_table_path)
     table = io.read_table(args.curve_number_table_path, key="lucode", columns=runoff.CN_COLUMNS)
     chunk = blocks.chunk_size()
@@ -113,7 +114,7 @@ def run(
     if watersheds is not None:
         zones = [sum(parts) for parts in zip(*(r[1] for r in results), strict=True)]
         files["flood_risk_service"] = runoff.write_watersheds(
-            watersheds, grid, zones, per_pair, out_dir
+            watersheds, grid, zones, per_pair, out_dir, damage
         )
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",
