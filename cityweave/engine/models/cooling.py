@@ -399,16 +399,24 @@ class Neighbourhoods:
 # --- the run ------------------------------------------------------------------------------
 
 
+def grid_of(args: CoolingArgs) -> io.Grid:
+    """The grid the model runs on: the land cover's cells over its intersection with ET0 and
+    the AOI (``align.target_grid``)."""
+    return align.target_grid(
+        args.lulc_raster_path, [args.ref_eto_raster_path], [args.aoi_vector_path]
+    )
+
+
 def run(
     args: CoolingArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CoolingResult:
     problems = validate(args)
     if problems:
         raise EngineInputError("arguments", "; ".join(problems))
-    from cityweave.engine.models import cooling_blocks
-
-    grid = cooling_blocks.grid_of(args)
+    grid = grid_of(args)
     if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
+        from cityweave.engine.models import cooling_blocks  # loads dask
+
         return cooling_blocks.run(args, out_dir, grid, progress)
     with io.BackgroundWriter() as writer:
         return _run(args, out_dir, progress, writer)

@@ -23,7 +23,7 @@ import rasterio
 from rasterio.windows import Window
 from shapely.geometry import mapping
 
-from cityweave.engine import align, blocks, io
+from cityweave.engine import blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.models import cooling
 from cityweave.engine.zonal import ZoneStats, _window, zonal_statistics
@@ -378,11 +378,3 @@ def _fallback(
 
 def _box_window(geometry: Any, grid: io.Grid) -> Window | None:
     return _window(mapping(geometry), grid)
-
-
-def grid_of(args: cooling.CoolingArgs) -> io.Grid:
-    """The grid the model runs on: the land cover's cells over its intersection with ET0 and
-    the AOI (``align.target_grid``)."""
-    return align.target_grid(
-        args.lulc_raster_path, [args.ref_eto_raster_path], [args.aoi_vector_path]
-    )

@@ -361,16 +361,22 @@ def _to_grid(geometry: Any, crs: Any, grid: io.Grid) -> Any:
     return shape(transform_geom(crs, grid.crs, mapping(geometry)))
 
 
+def grid_of(args: RunoffArgs) -> io.Grid:
+    """The land cover's cells over its intersection with the soils and the watersheds."""
+    vectors = [args.aoi_watersheds_path] if args.aoi_watersheds_path is not None else []
+    return align.target_grid(args.lulc_path, [args.soils_hydrological_group_raster_path], vectors)
+
+
 def run(
     args: RunoffArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> RunoffResult:
     problems = validate(args)
     if problems:
         raise EngineInputError("arguments", "; ".join(problems))
-    from cityweave.engine.models import runoff_blocks
-
-    grid = runoff_blocks.grid_of(args)
+    grid = grid_of(args)
     if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
+        from cityweave.engine.models import runoff_blocks  # loads dask
+
         return runoff_blocks.run(args, out_dir, grid, progress)
     table = io.read_table(args.curve_number_table_path, key="lucode", columns=CN_COLUMNS)
     lulc, soil = align.align(

@@ -14,17 +14,11 @@ import dask
 import dask.array as da
 import numpy as np
 
-from cityweave.engine import align, blocks, io
+from cityweave.engine import blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.models import runoff
 
 NODATA = io.FLOAT_NODATA
-
-
-def grid_of(args: runoff.RunoffArgs) -> io.Grid:
-    """The land cover's cells over its intersection with the soils and the watersheds."""
-    vectors = [args.aoi_watersheds_path] if args.aoi_watersheds_path is not None else []
-    return align.target_grid(args.lulc_path, [args.soils_hydrological_group_raster_path], vectors)
 
 
 def run(
