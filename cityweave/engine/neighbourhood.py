@@ -194,3 +194,47 @@ class SpectralPlan:
     ) -> np.ndarray:
         spectrum = self.kernel_spectrum(kernel) if kernel_spectrum is None else kernel_spectrum
         return self.inverse(signal_spectrum * spectrum, kernel)
+
+
+def edge_weights(kernel: np.ndarray, valid: np.ndarray, *, rows: int = 256) -> np.ndarray | None:
+    """The convolution of ``valid`` (present cells 1, absent 0, nothing beyond the edges) with
+    ``kernel``, without an FFT when few cells are absent: the kernel's weight falling inside
+    the raster is a rectangle of the kernel, summed from its 2-D prefix sums for every cell
+    (four gathers), less a kernel around each absent cell. Exact to float64 rounding, where an
+    FFT is exact only to its round-off; float32, computed ``rows`` rows at a time. None when so
+    many cells are absent that the FFT is cheaper; the caller then convolves the mask."""
+    height, width = valid.shape
+    size = kernel.shape[0]
+    reach = size // 2
+    absent = np.flatnonzero(~valid.ravel())
+    if absent.size * size * size > 2 * height * width:
+        return None
+    prefix = np.zeros((size + 1, size + 1))
+    prefix[1:, 1:] = kernel.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
+    row_index, col_index = np.arange(height), np.arange(width)
+    # Kernel rows a with a cell inside: reach - i <= a <= reach + height - 1 - i.
+    r0 = np.clip(reach - row_index, 0, size)
+    r1 = np.clip(reach + height - row_index, 0, size)
+    c0 = np.clip(reach - col_index, 0, size)
+    c1 = np.clip(reach + width - col_index, 0, size)
+    # Rows farther than the reach from both edges see the whole kernel's height: one profile
+    # serves them all. Only the distinct (first, last) kernel rows are summed.
+    bands, which = np.unique(np.stack([r0, r1], axis=1), axis=0, return_inverse=True)
+    profiles = prefix[np.ix_(bands[:, 1], c1)]
+    profiles -= prefix[np.ix_(bands[:, 0], c1)]
+    profiles -= prefix[np.ix_(bands[:, 1], c0)]
+    profiles += prefix[np.ix_(bands[:, 0], c0)]
+    weight = np.empty((height, width), dtype=np.float32)
+    profiles32 = profiles.astype(np.float32)
+    which = which.ravel()
+    for top in range(0, height, rows):
+        np.take(profiles32, which[top : top + rows], axis=0, out=weight[top : top + rows])
+    flipped = kernel[::-1, ::-1].astype(np.float32)
+    for cell in absent:
+        i, j = divmod(int(cell), width)
+        top, left = max(i - reach, 0), max(j - reach, 0)
+        bottom, right = min(i + reach + 1, height), min(j + reach + 1, width)
+        weight[top:bottom, left:right] -= flipped[
+            top - (i - reach) : bottom - (i - reach), left - (j - reach) : right - (j - reach)
+        ]
+    return weight

@@ -71,3 +71,22 @@ def test_a_shared_plan_gives_the_direct_convolution(shape: tuple[int, int], reac
     for kernel in (exponential_kernel(reach, max(reach / 5, 1)), dichotomous_kernel(reach // 2)):
         expected = convolve2d(signal, kernel, mode="same")
         np.testing.assert_allclose(plan.convolve(spectrum, kernel), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("absent", [0, 3, 40])
+def test_edge_weights_equal_the_convolved_mask(absent: int) -> None:
+    from scipy.signal import convolve2d
+
+    from cityweave.engine.neighbourhood import edge_weights
+
+    rng = np.random.default_rng(absent)
+    valid = np.ones((23, 17), dtype=bool)
+    valid.ravel()[rng.choice(valid.size, absent, replace=False)] = False
+    kernel = exponential_kernel(6, 2)
+    expected = convolve2d(valid.astype(np.float64), kernel, mode="same")
+    weights = edge_weights(kernel, valid, rows=5)
+    if absent == 40:  # 40 x 13 x 13 cells of kernel exceed twice the raster: the FFT's job
+        assert weights is None
+        return
+    assert weights is not None
+    np.testing.assert_allclose(weights, expected, atol=1e-6)

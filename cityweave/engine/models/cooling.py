@@ -33,6 +33,7 @@ from cityweave.engine.neighbourhood import (
     SpectralPlan,
     check_reach,
     dichotomous_kernel,
+    edge_weights,
     exponential_kernel,
 )
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -345,17 +346,35 @@ class Neighbourhoods:
         same = self.cc_valid is self.valid or np.array_equal(self.cc_valid, self.valid)
         return self._cc_mask if same else self.plan.spectrum(self.valid)
 
+    def _weight(
+        self,
+        kernel: np.ndarray,
+        valid: np.ndarray,
+        mask: Callable[[], np.ndarray],
+        kernel_spectrum: np.ndarray,
+    ) -> np.ndarray:
+        """The kernel's weight on valid cells around each cell: exact from the kernel's prefix
+        sums when few cells are absent, else by FFT of the mask."""
+        weight = edge_weights(kernel, valid)
+        if weight is None:
+            weight = self.plan.inverse(mask() * kernel_spectrum, kernel)
+        return weight
+
     def _mean(
-        self, signal: np.ndarray, kernel: np.ndarray, valid: np.ndarray, mask: np.ndarray
+        self,
+        signal: np.ndarray,
+        kernel: np.ndarray,
+        valid: np.ndarray,
+        mask: Callable[[], np.ndarray],
     ) -> np.ndarray:
         plan = self.plan
         kernel_spectrum = plan.kernel_spectrum(kernel)
-        weight = plan.inverse(mask * kernel_spectrum, kernel)
         spectrum = plan.spectrum(np.where(valid, signal, np.float32(0.0)))
         spectrum *= kernel_spectrum
-        del kernel_spectrum
         out = plan.inverse(spectrum, kernel)
         del spectrum
+        weight = self._weight(kernel, valid, mask, kernel_spectrum)
+        del kernel_spectrum
         with np.errstate(invalid="ignore", divide="ignore"):
             out /= weight
         return out
@@ -364,7 +383,7 @@ class Neighbourhoods:
         """CC_park: the green areas' CC weighted by exp(-d / cooling distance) to 5 times that
         distance (eq. 3; ``convolve_2d_by_exponential``); non-negative, so FFT round-off
         below 0 is clipped."""
-        out = self._mean(cc_masked_green, self.park, self.cc_valid, self._cc_mask)
+        out = self._mean(cc_masked_green, self.park, self.cc_valid, lambda: self._cc_mask)
         out *= np.float32(self.park.sum(dtype=np.float64))
         np.maximum(out, 0.0, out=out)
         return out
@@ -376,10 +395,11 @@ class Neighbourhoods:
         rounded to them and the comparison with 2 ha sees exactly InVEST's numbers."""
         plan, disc = self.plan, self.disc
         kernel_spectrum = plan.kernel_spectrum(disc)
-        valid_count = np.rint(plan.inverse(self._mask * kernel_spectrum, disc))
         spectrum = plan.spectrum(np.where(self.valid, green, np.float32(0.0)))
         spectrum *= kernel_spectrum
         green_count = np.rint(plan.inverse(spectrum, disc))
+        del spectrum
+        valid_count = np.rint(self._weight(disc, self.valid, lambda: self._mask, kernel_spectrum))
         with np.errstate(invalid="ignore", divide="ignore"):
             green_count /= valid_count
         green_count *= np.float32(disc.sum(dtype=np.float64))
@@ -390,7 +410,9 @@ class Neighbourhoods:
         (eq. 7), times the kernel's sum. The mean of (T_nomix - T_ref) is taken and T_ref
         added back: the same value, with the FFT's round-off relative to the heat island's few
         degrees instead of to the whole temperature."""
-        excess = self._mean(t_nomix - np.float32(t_ref), self.mix, self.cc_valid, self._cc_mask)
+        excess = self._mean(
+            t_nomix - np.float32(t_ref), self.mix, self.cc_valid, lambda: self._cc_mask
+        )
         excess += np.float32(t_ref)
         excess *= np.float32(self.mix.sum(dtype=np.float64))
         return excess
@@ -490,17 +512,22 @@ def _run(
         et0_valid = et0.valid & valid
         et0_values = et0.values.astype(np.float32, copy=False)
         # ET_max: the largest ET0 where it is known, rounded to 9 decimals as InVEST does.
-        et0_max = float(np.round(float(et0_values[et0.valid].max()), 9))
-        eti = evapotranspiration_index(gather(per_class["kc"], rows), et0_values, et0_max)
-        cc = cooling_capacity_factors(
-            gather(per_class["shade"], rows),
-            gather(per_class["albedo"], rows),
-            eti,
-            (args.cc_weight_shade, args.cc_weight_albedo, args.cc_weight_eti),
-        )
+        et0_max = float(np.round(float(np.max(et0_values, where=et0.valid, initial=-np.inf)), 9))
+        weights = (args.cc_weight_shade, args.cc_weight_albedo, args.cc_weight_eti)
+        if args.keep_intermediate:
+            eti = evapotranspiration_index(gather(per_class["kc"], rows), et0_values, et0_max)
+            write("eti", masked(eti, et0_valid))
+            del eti
+        # CC = (w_s shade + w_a albedo) + (w_e kc / ET_max) ET0: a constant and a slope per
+        # class, so two lookups per cell instead of four (the same sums in another order).
+        w_shade, w_albedo, w_eti = (np.float32(w) for w in _normalised(weights))
+        constant = w_shade * per_class["shade"] + w_albedo * per_class["albedo"]
+        slope = w_eti * per_class["kc"] / np.float32(et0_max)
+        cc = gather(slope, rows)
+        cc *= et0_values
+        cc += gather(constant, rows)
         cc_valid = et0_valid
-        write("eti", masked(eti, cc_valid))
-        del eti, et0_values
+        del et0_values
     else:
         cc = cooling_capacity_intensity(gather(per_class["building_intensity"], rows))
         cc_valid = valid
