@@ -171,6 +171,33 @@ class BackgroundWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raster-writer")
         self._pending: list[Future[Path]] = []
         self._queued = queued  # rasters waiting behind the one being written, at most
+        # Arrays from ``buffer()``: each with the write that last used it (None: free).
+        self._buffers: list[tuple[np.ndarray, Future[Path] | None]] = []
+
+    def buffer(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An array to fill and hand to ``write``: one whose last write has finished, or a
+        new one while fewer than two exist. Two arrays serve a whole run: fresh 64 MB arrays
+        cost about 0.05 s each here just to map their pages in."""
+        dtype = np.dtype(dtype)
+        mine = [
+            i
+            for i, (array, _) in enumerate(self._buffers)
+            if array.shape == shape and array.dtype == dtype
+        ]
+        for i in mine:
+            array, future = self._buffers[i]
+            if future is None or future.done():
+                self._buffers[i] = (array, None)
+                return array
+        if len(mine) < 2:
+            array = np.empty(shape, dtype=dtype)
+            self._buffers.append((array, None))
+            return array
+        array, future = self._buffers[mine[0]]
+        assert future is not None
+        future.result()
+        self._buffers[mine[0]] = (array, None)
+        return array
 
     def write(
         self,
@@ -186,10 +213,19 @@ class BackgroundWriter:
         waiting = [f for f in self._pending if not f.done()]
         while len(waiting) > self._queued:  # keep memory bounded: wait for the oldest
             waiting.pop(0).result()
-        self._pending.append(
-            self._pool.submit(write_raster, path, values, grid, nodata=nodata, smooth=smooth)
-        )
+        future = self._pool.submit(write_raster, path, values, grid, nodata=nodata, smooth=smooth)
+        self._pending.append(future)
+        for i, (array, _) in enumerate(self._buffers):
+            if array is values:  # busy until this write is done
+                self._buffers[i] = (array, future)
         return Path(path)
+
+    def release(self) -> None:
+        """Drop the arrays of ``buffer()`` (each once its write is done), for the memory."""
+        for _, future in self._buffers:
+            if future is not None:
+                future.result()
+        self._buffers.clear()
 
     def __enter__(self) -> BackgroundWriter:
         return self

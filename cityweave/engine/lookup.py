@@ -101,10 +101,14 @@ def count(
     return counts
 
 
-def gather(values: np.ndarray, index: np.ndarray, *, rows: int = 256) -> np.ndarray:
+def gather(
+    values: np.ndarray, index: np.ndarray, *, rows: int = 256, out: np.ndarray | None = None
+) -> np.ndarray:
     """``values[index]`` strip by strip of ``rows`` rows: the same result without numpy's
-    whole-raster copy of ``index`` to 64-bit (128 MB for 4000 x 4000 cells)."""
-    out = np.empty(index.shape, dtype=values.dtype)
+    whole-raster copy of ``index`` to 64-bit (128 MB for 4000 x 4000 cells); into ``out``
+    when given."""
+    if out is None:
+        out = np.empty(index.shape, dtype=values.dtype)
     for start in range(0, index.shape[0], rows):
         np.take(values, index[start : start + rows], out=out[start : start + rows])
     return out

@@ -401,10 +401,13 @@ def run(
     with io.BackgroundWriter(queued=0) as writer:
         for name, table_values in written(per_pair, args.keep_intermediate).items():
             flat = table_values.astype(np.float32).ravel()
-            cells = gather(np.append(flat, np.float32(NODATA)), pair)
+            cells = writer.buffer(pair.shape, np.float32)
+            gather(np.append(flat, np.float32(NODATA)), pair, out=cells)
             files[name] = writer.write(
                 out_dir / f"{FOLDERS.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
             )
+        del cells
+        writer.release()
         if progress:
             progress(3, 4)
         counts = count(pair, cn.size)  # the nodata entry, cn.size, is left out
