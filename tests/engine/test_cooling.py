@@ -279,3 +279,28 @@ def test_cooling_matches_invest(tmp_path: Path, name: str) -> None:
             np.testing.assert_array_equal(np.isnan(ours[field]), np.isnan(values), err_msg=field)
             known = ~np.isnan(values)
             np.testing.assert_allclose(ours[field][known], values[known], rtol=1e-5, err_msg=field)
+
+
+def test_a_green_area_of_exactly_2_ha_counts_as_large(tmp_path: Path) -> None:
+    # 10 m cells, 450 m cooling distance: a disc of 6361 cells. Exactly 200 green cells (2 ha)
+    # lie within it around the centre cell (a 10 x 20 block 15-24 cells north of it); InVEST
+    # computes 200 / 6361 * 6361 = 200.00000000000003 >= 200 in float64, so the centre takes the
+    # park's cooling. In float32 the same sum is 199.99998 and it would not.
+    lulc = np.full((101, 101), 2, dtype=np.uint8)
+    lulc[26:36, 40:60] = 1
+    lulc[50, 50] = 3  # no shade, albedo or evapotranspiration: CC 0, so any park cooling wins
+    args = city(tmp_path, lulc, green_area_cooling_distance=450.0, keep_intermediate=True)
+    with Path(args["biophysical_table_path"]).open("a", encoding="utf-8") as table:
+        table.write("3,0,0,0,0,1\n")
+    for name in ("lulc_raster_path", "ref_eto_raster_path"):
+        values = read_tif(Path(args[name]))[0]
+        nodata = 255 if name == "lulc_raster_path" else -1
+        args[name] = write_tif(tmp_path / f"{name}.tif", values, cell=10.0, nodata=nodata)
+    x0, y1 = ORIGIN
+    args["aoi_vector_path"] = polygons(tmp_path / "aoi10.shp", [box(x0, y1 - 1010, x0 + 1010, y1)])
+    cooling.run(cooling.CoolingArgs.from_invest(args), tmp_path / "out")
+    ga, _ = read_tif(tmp_path / "out" / "intermediate" / "green_area_sum.tif")
+    assert ga[50, 50] == pytest.approx(200.0)
+    hm, _ = read_tif(tmp_path / "out" / "hm.tif")
+    park, _ = read_tif(tmp_path / "out" / "intermediate" / "cc_park.tif")
+    assert hm[50, 50] == pytest.approx(park[50, 50]) and hm[50, 50] > 0

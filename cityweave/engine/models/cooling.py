@@ -391,18 +391,20 @@ class Neighbourhoods:
     def green_area_count(self, green: np.ndarray) -> np.ndarray:
         """GA: green cells within the cooling distance (a disc; eq. 4), scaled up where the
         disc reaches past the raster or over nodata as InVEST's edge correction does: green
-        count / valid count * disc cells. Both counts are whole numbers, so the FFT's sums are
-        rounded to them and the comparison with 2 ha sees exactly InVEST's numbers."""
+        count / valid count * disc cells, in float64 as InVEST divides. Both counts are whole
+        numbers, so the FFT's sums are rounded to them, and the comparison with 2 ha sees
+        exactly InVEST's numbers: 200 green cells of 6361 give 200.00000000000003 there, which
+        passes a threshold of 200 cells, where float32 gives 199.99998, which does not."""
         plan, disc = self.plan, self.disc
         kernel_spectrum = plan.kernel_spectrum(disc)
         spectrum = plan.spectrum(np.where(self.valid, green, np.float32(0.0)))
         spectrum *= kernel_spectrum
-        green_count = np.rint(plan.inverse(spectrum, disc))
+        green_count = np.rint(plan.inverse(spectrum, disc)).astype(np.float64)
         del spectrum
         valid_count = np.rint(self._weight(disc, self.valid, lambda: self._mask, kernel_spectrum))
         with np.errstate(invalid="ignore", divide="ignore"):
             green_count /= valid_count
-        green_count *= np.float32(disc.sum(dtype=np.float64))
+        green_count *= float(disc.sum(dtype=np.float64))
         return green_count
 
     def mixed_air_temperature(self, t_nomix: np.ndarray, t_ref: float) -> np.ndarray:

@@ -114,7 +114,7 @@ def run(
             _park(cool_cells, mix_cells), cc, green, reach=park_reach, dtype=f32
         )
         green_sum = blocks.neighbourhood(
-            _green_sum(cool_cells, mix_cells), green, reach=cool_cells, dtype=f32
+            _green_sum(cool_cells, mix_cells), green, reach=cool_cells, dtype=np.float64
         )
         hm = da.map_blocks(
             _heat_mitigation(threshold),
@@ -204,7 +204,7 @@ def _green_sum(cool_cells: int, mix_cells: int) -> Callable[[np.ndarray], np.nda
     def block(green: np.ndarray) -> np.ndarray:
         valid = ~np.isnan(green)
         near = cooling.Neighbourhoods(green.shape, cool_cells, mix_cells, valid, valid)
-        return np.where(valid, near.green_area_count(green), np.float32(np.nan))
+        return np.where(valid, near.green_area_count(green), np.nan)
 
     return block
 
