@@ -305,13 +305,16 @@ def porto_alegre_inputs(model: str, folder: Path) -> dict[str, Any]:
         }
     if model == "stormwater":
         args = bench.stormwater_inputs(1000, folder)  # roads and table in its format
-        rows = ["lucode,rc_a,rc_b,rc_c,rc_d,pe_a,pe_b,pe_c,pe_d,is_connected"]
+        rows = ["lucode,rc_a,rc_b,rc_c,rc_d,pe_a,pe_b,pe_c,pe_d,emc_n,emc_p,is_connected"]
         for code in codes:
             rc = 0.9 if code in (0, 50) else 0.95 if code == 80 else 0.15 if code in GREEN else 0.5
             cells = [min(0.99, rc + step * 0.05) for step in range(4)]
             pe = [(1 - r) * 0.5 for r in cells]
+            emc = (2.0, 0.3) if code in (0, 50) else (0.8, 0.1)  # mg/L, illustrative
             rows.append(
-                f"{code}," + ",".join(f"{v:.3f}" for v in (*cells, *pe)) + f",{int(code == 50)}"
+                f"{code},"
+                + ",".join(f"{v:.3f}" for v in (*cells, *pe, *emc))
+                + f",{int(code == 50)}"
             )
         (folder / "stormwater_pa.csv").write_text("\n".join(rows) + "\n")
         args.update(
