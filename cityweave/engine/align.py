@@ -218,7 +218,7 @@ def resample(path: str | Path, grid: io.Grid, method: str, *, integer: bool = Fa
 
 def _open(path: str | Path) -> Any:
     try:
-        return rasterio.open(path)
+        return rasterio.open(path, num_threads=io.READ_THREADS)
     except rasterio.errors.RasterioIOError as error:
         raise EngineInputError(str(path), f"cannot be read as a raster ({error})") from None
 
