@@ -85,14 +85,19 @@ class Raster:
     def valid(self) -> np.ndarray:
         """Cells that hold data; computed once and read-only (callers combine it into new
         masks, never change it)."""
-        if self.nodata is None:
-            mask = np.ones(self.values.shape, dtype=bool)
-        elif isinstance(self.nodata, float) and math.isnan(self.nodata):
-            mask = ~np.isnan(self.values)
-        else:
-            mask = np.asarray(self.values != self.nodata)
+        mask = data_mask(self.values, self.nodata)
         mask.setflags(write=False)
         return mask
+
+
+def data_mask(values: np.ndarray, nodata: float | int | None) -> np.ndarray:
+    """Cells of ``values`` that are not ``nodata`` (a NaN nodata matches NaN cells; no nodata
+    value: every cell)."""
+    if nodata is None:
+        return np.ones(values.shape, dtype=bool)
+    if isinstance(nodata, float) and math.isnan(nodata):
+        return ~np.isnan(values)
+    return np.asarray(values != nodata)
 
 
 def _projected(crs: CRS | None, path: str) -> CRS:
@@ -332,6 +337,26 @@ def read_polygons(path: str | Path) -> Polygons:
         str(name): np.asarray(values) for name, values in zip(meta["fields"], columns, strict=True)
     }
     return Polygons(geometries, fields, CRS.from_user_input(meta["crs"]), shown)
+
+
+def to_crs(geometries: Sequence[Any], source: CRS, target: CRS) -> list[Any]:
+    """Shapely geometries moved from ``source`` to ``target`` (GDAL's transformation), as
+    InVEST reprojects its vectors to the land cover's projection; unchanged when they agree."""
+    if source == target:
+        return list(geometries)
+    from rasterio.warp import transform_geom
+    from shapely.geometry import mapping, shape
+
+    return [shape(transform_geom(source, target, mapping(g))) for g in geometries]
+
+
+def polygons_in(polygons: Polygons, crs: CRS) -> Polygons:
+    """The layer in ``crs``, its fields kept."""
+    if polygons.crs == crs:
+        return polygons
+    return Polygons(
+        to_crs(polygons.geometries, polygons.crs, crs), polygons.fields, crs, polygons.path
+    )
 
 
 def write_polygons(path: str | Path, polygons: Polygons, extra: Mapping[str, np.ndarray]) -> Path:

@@ -17,9 +17,9 @@ from rasterio.crs import CRS
 from rasterio.features import geometry_mask, rasterize
 from rasterio.warp import transform_geom
 from rasterio.windows import Window, from_bounds
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 
-from cityweave.engine.io import Grid
+from cityweave.engine.io import Grid, to_crs
 
 
 def zone_counts(
@@ -122,7 +122,7 @@ def zonal_statistics(
     of a larger raster leaves that to the whole).
     """
 
-    shapes = [_in_grid_crs(g, crs, grid) for g in geometries]
+    shapes = to_crs(geometries, crs, grid.crs)
     n = len(shapes)
     count = np.zeros(n, dtype=np.int64)
     sums = {name: np.zeros(n, dtype=np.float64) for name in rasters}
@@ -193,13 +193,6 @@ def _add_by_window(
         count[i] += int(mine.sum())
         for name, values in rasters.items():
             sums[name][i] += float(values[rows, cols][mine].sum(dtype=np.float64))
-
-
-def _in_grid_crs(geometry: Any, crs: CRS, grid: Grid) -> Any:
-    if crs == grid.crs:
-        return geometry
-
-    return shape(transform_geom(crs, grid.crs, mapping(geometry)))
 
 
 def _disjoint_groups(shapes: Sequence[Any]) -> list[list[int]]:

@@ -29,10 +29,8 @@ import pyogrio.raw
 import scipy.ndimage
 import shapely
 from rasterio.features import rasterize
-from rasterio.warp import transform_geom
-from shapely.geometry import mapping, shape
 
-from cityweave.engine import align, io
+from cityweave.engine import align, arguments, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -186,50 +184,30 @@ class AccessArgs:
     def from_invest(cls, args: Mapping[str, Any]) -> AccessArgs:
         """From an InVEST args dict (paths already resolved); option strings are read without
         case, as InVEST reads them."""
-        for name in (
-            "lulc_raster_path",
-            "lulc_attribute_table",
-            "population_raster_path",
-            "urban_nature_demand",
-            "decay_function",
-            "search_radius_mode",
-        ):
-            if args.get(name) in (None, ""):
-                raise EngineInputError(name, "is required")
+        arguments.require(
+            args,
+            (
+                "lulc_raster_path",
+                "lulc_attribute_table",
+                "population_raster_path",
+                "urban_nature_demand",
+                "decay_function",
+                "search_radius_mode",
+            ),
+        )
         return cls(
             lulc_raster_path=Path(args["lulc_raster_path"]),
             lulc_attribute_table=Path(args["lulc_attribute_table"]),
             population_raster_path=Path(args["population_raster_path"]),
-            urban_nature_demand=_number(args, "urban_nature_demand") or 0.0,
+            urban_nature_demand=arguments.required_number(args, "urban_nature_demand"),
             decay_function=str(args["decay_function"]).strip().lower(),
             search_radius_mode=str(args["search_radius_mode"]).strip().lower(),
-            admin_boundaries_vector_path=_path(args, "admin_boundaries_vector_path"),
-            search_radius=_number(args, "search_radius"),
-            population_group_radii_table=_path(args, "population_group_radii_table"),
-            aggregate_by_pop_group=_flag(args.get("aggregate_by_pop_group")),
-            keep_intermediate=_flag(args.get("keep_intermediate")),
+            admin_boundaries_vector_path=arguments.path(args, "admin_boundaries_vector_path"),
+            search_radius=arguments.number(args, "search_radius"),
+            population_group_radii_table=arguments.path(args, "population_group_radii_table"),
+            aggregate_by_pop_group=arguments.flag(args, "aggregate_by_pop_group"),
+            keep_intermediate=arguments.flag(args, "keep_intermediate"),
         )
-
-
-def _number(args: Mapping[str, Any], name: str) -> float | None:
-    value = args.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise EngineInputError(name, f"{value!r} is not a number") from None
-
-
-def _path(args: Mapping[str, Any], name: str) -> Path | None:
-    value = args.get(name)
-    return Path(value) if value not in (None, "") else None
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
 
 
 def validate(args: AccessArgs) -> list[str]:
@@ -550,9 +528,7 @@ def _read_admin(path: Path, grid: io.Grid) -> io.Polygons:
     """The admin units in the land cover's projection; refused when none reaches the raster."""
 
     polygons = io.read_polygons(path)
-    moved = polygons.geometries
-    if polygons.crs != grid.crs:
-        moved = [shape(transform_geom(polygons.crs, grid.crs, mapping(g))) for g in moved]
+    moved = io.to_crs(polygons.geometries, polygons.crs, grid.crs)
     t = grid.transform
     raster = shapely.box(t.c, t.f + t.e * grid.height, t.c + t.a * grid.width, t.f)
     if not any(shapely.intersects(g, raster) for g in moved):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from cityweave.engine import io
+from cityweave.engine import arguments, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -80,34 +80,18 @@ class CarbonArgs:
     def from_invest(cls, args: Mapping[str, Any]) -> CarbonArgs:
         """From an InVEST args dict (paths already resolved)."""
 
-        def number(name: str) -> float | None:
-            value = args.get(name)
-            if value in (None, ""):
-                return None
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                raise EngineInputError(name, f"{value!r} is not a number") from None
-
-        def integer(name: str) -> int | None:
-            value = number(name)
-            return None if value is None else int(value)
-
-        for name in ("lulc_bas_path", "carbon_pools_path"):
-            if not args.get(name):
-                raise EngineInputError(name, "is required")
-        alt = args.get("lulc_alt_path")
+        arguments.require(args, ("lulc_bas_path", "carbon_pools_path"))
         return cls(
             lulc_bas_path=Path(args["lulc_bas_path"]),
             carbon_pools_path=Path(args["carbon_pools_path"]),
-            calc_sequestration=bool(args.get("calc_sequestration")),
-            lulc_alt_path=Path(alt) if alt else None,
-            do_valuation=bool(args.get("do_valuation")),
-            lulc_bas_year=integer("lulc_bas_year"),
-            lulc_alt_year=integer("lulc_alt_year"),
-            price_per_metric_ton_of_c=number("price_per_metric_ton_of_c"),
-            discount_rate=number("discount_rate"),
-            rate_change=number("rate_change"),
+            calc_sequestration=arguments.flag(args, "calc_sequestration"),
+            lulc_alt_path=arguments.path(args, "lulc_alt_path"),
+            do_valuation=arguments.flag(args, "do_valuation"),
+            lulc_bas_year=arguments.integer(args, "lulc_bas_year"),
+            lulc_alt_year=arguments.integer(args, "lulc_alt_year"),
+            price_per_metric_ton_of_c=arguments.number(args, "price_per_metric_ton_of_c"),
+            discount_rate=arguments.number(args, "discount_rate"),
+            rate_change=arguments.number(args, "rate_change"),
         )
 
 

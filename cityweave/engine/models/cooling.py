@@ -23,10 +23,9 @@ from typing import Any
 import numpy as np
 import shapely
 from rasterio.transform import array_bounds
-from rasterio.warp import transform_geom
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import box
 
-from cityweave.engine import align, blocks, io
+from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -126,29 +125,6 @@ SPEC = ModelSpec(
 )
 
 
-def _number(args: Mapping[str, Any], name: str, default: float | None = None) -> float:
-    value = args.get(name)
-    if value in (None, ""):
-        if default is None:
-            raise EngineInputError(name, "is required")
-        return default
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise EngineInputError(name, f"{value!r} is not a number") from None
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
-
-
-def _path(args: Mapping[str, Any], name: str) -> Path | None:
-    value = args.get(name)
-    return Path(value) if value not in (None, "") else None
-
-
 @dataclass(frozen=True)
 class CoolingArgs:
     lulc_raster_path: Path
@@ -173,36 +149,42 @@ class CoolingArgs:
 
     @classmethod
     def from_invest(cls, args: Mapping[str, Any]) -> CoolingArgs:
-        paths = {}
-        for name in (
-            "lulc_raster_path",
-            "ref_eto_raster_path",
-            "aoi_vector_path",
-            "biophysical_table_path",
-        ):
-            path = _path(args, name)
-            if path is None:
-                raise EngineInputError(name, "is required")
-            paths[name] = path
+        paths = {
+            name: arguments.required_path(args, name)
+            for name in (
+                "lulc_raster_path",
+                "ref_eto_raster_path",
+                "aoi_vector_path",
+                "biophysical_table_path",
+            )
+        }
         method = str(args.get("cc_method") or "factors").strip().lower()
-        energy = _flag(args.get("do_energy_valuation"))
-        productivity = _flag(args.get("do_productivity_valuation"))
+        energy = arguments.flag(args, "do_energy_valuation")
+        productivity = arguments.flag(args, "do_productivity_valuation")
         return cls(
             **paths,
-            green_area_cooling_distance=_number(args, "green_area_cooling_distance"),
-            t_air_average_radius=_number(args, "t_air_average_radius"),
-            t_ref=_number(args, "t_ref"),
-            uhi_max=_number(args, "uhi_max"),
+            green_area_cooling_distance=arguments.required_number(
+                args, "green_area_cooling_distance"
+            ),
+            t_air_average_radius=arguments.required_number(args, "t_air_average_radius"),
+            t_ref=arguments.required_number(args, "t_ref"),
+            uhi_max=arguments.required_number(args, "uhi_max"),
             cc_method=method,
-            cc_weight_shade=_number(args, "cc_weight_shade", DEFAULT_WEIGHTS["shade"]),
-            cc_weight_albedo=_number(args, "cc_weight_albedo", DEFAULT_WEIGHTS["albedo"]),
-            cc_weight_eti=_number(args, "cc_weight_eti", DEFAULT_WEIGHTS["eti"]),
+            cc_weight_shade=arguments.required_number(
+                args, "cc_weight_shade", DEFAULT_WEIGHTS["shade"]
+            ),
+            cc_weight_albedo=arguments.required_number(
+                args, "cc_weight_albedo", DEFAULT_WEIGHTS["albedo"]
+            ),
+            cc_weight_eti=arguments.required_number(args, "cc_weight_eti", DEFAULT_WEIGHTS["eti"]),
             do_energy_valuation=energy,
-            building_vector_path=_path(args, "building_vector_path"),
-            energy_consumption_table_path=_path(args, "energy_consumption_table_path"),
+            building_vector_path=arguments.path(args, "building_vector_path"),
+            energy_consumption_table_path=arguments.path(args, "energy_consumption_table_path"),
             do_productivity_valuation=productivity,
-            avg_rel_humidity=_number(args, "avg_rel_humidity") if productivity else None,
-            keep_intermediate=_flag(args.get("keep_intermediate")),
+            avg_rel_humidity=arguments.required_number(args, "avg_rel_humidity")
+            if productivity
+            else None,
+            keep_intermediate=arguments.flag(args, "keep_intermediate"),
         )
 
 
@@ -582,7 +564,7 @@ def _run(
         )
         savings = energy_savings(args, buildings, stats, out_dir)
         files["buildings_with_stats"] = savings.path
-    areas = _in_grid(aoi, grid)
+    areas = io.polygons_in(aoi, grid.crs)
     stats = zonal_statistics(areas.geometries, grid.crs, grid, rasters, cc_valid)
     files["uhi_results"] = uhi_results(args, areas, stats, savings, out_dir)
     cells = int(np.count_nonzero(cc_valid))
@@ -644,7 +626,7 @@ def read_buildings(args: CoolingArgs, grid: io.Grid) -> Buildings:
             f"has no row for the building types {', '.join(map(str, unknown))} of {buildings.path}",
         )
     return Buildings(
-        polygons=_in_grid(buildings, grid),
+        polygons=io.polygons_in(buildings, grid.crs),
         consumption=np.array([table[int(t)]["consumption"] for t in types]),
         cost=np.array([table[int(t)].get("cost", 1.0) for t in types]),
     )
@@ -702,19 +684,10 @@ def uhi_results(
 def _check_overlap(polygons: io.Polygons, grid: io.Grid) -> None:
     """An area of interest that misses the land cover is a mistake in the inputs: say so."""
 
-    moved = _in_grid(polygons, grid)
+    moved = io.polygons_in(polygons, grid.crs)
     raster = box(*array_bounds(grid.height, grid.width, grid.transform))
     if not any(shapely.intersects(raster, g) for g in moved.geometries):
         raise EngineInputError(polygons.path, "no area of it overlaps the land-cover raster")
-
-
-def _in_grid(polygons: io.Polygons, grid: io.Grid) -> io.Polygons:
-    """The layer in the raster's projection, as InVEST reprojects its vectors."""
-    if polygons.crs == grid.crs:
-        return polygons
-
-    moved = [shape(transform_geom(polygons.crs, grid.crs, mapping(g))) for g in polygons.geometries]
-    return io.Polygons(moved, polygons.fields, grid.crs, polygons.path)
 
 
 def _table_columns(path: Path) -> list[str]:

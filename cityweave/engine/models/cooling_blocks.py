@@ -46,7 +46,7 @@ def run(
     factors = args.cc_method == "factors"
     columns = ("kc", "green_area") + (("shade", "albedo") if factors else ("building_intensity",))
     table = io.read_table(args.biophysical_table_path, key="lucode", columns=columns)
-    aoi = cooling._in_grid(io.read_polygons(args.aoi_vector_path), grid)
+    aoi = io.polygons_in(io.read_polygons(args.aoi_vector_path), grid.crs)
     cooling._check_overlap(aoi, grid)
     cell = min(abs(grid.transform.a), abs(grid.transform.e))
     cool_cells = int(np.round(args.green_area_cooling_distance / cell))
@@ -85,10 +85,10 @@ def run(
         lulc_nodata, et0_nodata = lulc_source.nodata, et0_source.nodata
 
         def cc_block(codes_block: np.ndarray, et0_block: np.ndarray) -> np.ndarray:
-            valid = _valid(codes_block, lulc_nodata)
+            valid = io.data_mask(codes_block, lulc_nodata)
             index = lookup.index(codes_block, valid)
             if factors:
-                valid &= _valid(et0_block, et0_nodata)
+                valid &= io.data_mask(et0_block, et0_nodata)
                 eti = cooling.evapotranspiration_index(
                     lookup.values["kc"][index], et0_block.astype(np.float32), et0_max
                 )
@@ -100,7 +100,7 @@ def run(
             return np.where(valid, cc, np.float32(np.nan))
 
         def green_block(codes_block: np.ndarray) -> np.ndarray:
-            valid = _valid(codes_block, lulc_nodata)
+            valid = io.data_mask(codes_block, lulc_nodata)
             index = lookup.index(codes_block, valid)
             return np.where(valid, lookup.values["green_area"][index], np.float32(np.nan))
 
@@ -255,20 +255,12 @@ class _Lookup:
         return index
 
 
-def _valid(values: np.ndarray, nodata: float | int | None) -> np.ndarray:
-    if nodata is None:
-        return np.ones(values.shape, dtype=bool)
-    if isinstance(nodata, float) and np.isnan(nodata):
-        return ~np.isnan(values)
-    return np.asarray(values != nodata)
-
-
 def _survey(
     lulc: da.Array, et0: da.Array, lulc_nodata: Any, et0_nodata: Any
 ) -> tuple[np.ndarray, float]:
     def block(codes: np.ndarray, et0_block: np.ndarray) -> tuple[np.ndarray, float]:
-        present = np.unique(codes[_valid(codes, lulc_nodata)])
-        known = et0_block[_valid(et0_block, et0_nodata)]
+        present = np.unique(codes[io.data_mask(codes, lulc_nodata)])
+        known = et0_block[io.data_mask(et0_block, et0_nodata)]
         return present, float(known.max()) if known.size else -np.inf
 
     parts = dask.compute(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from cityweave.engine import align, blocks, io
+from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, count, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -108,42 +108,29 @@ class RunoffArgs:
 
     @classmethod
     def from_invest(cls, args: Mapping[str, Any]) -> RunoffArgs:
-        for name in (
-            "lulc_path",
-            "soils_hydrological_group_raster_path",
-            "rainfall_depth",
-            "curve_number_table_path",
-        ):
-            if args.get(name) in (None, ""):
-                raise EngineInputError(name, "is required")
-        try:
-            rainfall = float(args["rainfall_depth"])
-        except (TypeError, ValueError):
-            raise EngineInputError(
-                "rainfall_depth", f"{args['rainfall_depth']!r} is not a number"
-            ) from None
+        arguments.require(
+            args,
+            (
+                "lulc_path",
+                "soils_hydrological_group_raster_path",
+                "rainfall_depth",
+                "curve_number_table_path",
+            ),
+        )
         return cls(
             lulc_path=Path(args["lulc_path"]),
             soils_hydrological_group_raster_path=Path(args["soils_hydrological_group_raster_path"]),
-            rainfall_depth=rainfall,
+            rainfall_depth=arguments.required_number(args, "rainfall_depth"),
             curve_number_table_path=Path(args["curve_number_table_path"]),
-            aoi_watersheds_path=Path(args["aoi_watersheds_path"])
-            if args.get("aoi_watersheds_path")
-            else None,
-            built_infrastructure_vector_path=_optional_path(
+            aoi_watersheds_path=arguments.path(args, "aoi_watersheds_path"),
+            built_infrastructure_vector_path=arguments.path(
                 args, "built_infrastructure_vector_path"
             ),
-            infrastructure_damage_loss_table_path=_optional_path(
+            infrastructure_damage_loss_table_path=arguments.path(
                 args, "infrastructure_damage_loss_table_path"
             ),
-            keep_intermediate=str(args.get("keep_intermediate", "")).strip().lower()
-            in {"1", "true", "yes", "on"},
+            keep_intermediate=arguments.flag(args, "keep_intermediate"),
         )
-
-
-def _optional_path(args: Mapping[str, Any], name: str) -> Path | None:
-    value = args.get(name)
-    return Path(value) if value not in (None, "") else None
 
 
 def validate(args: RunoffArgs) -> list[str]:
@@ -306,8 +293,8 @@ def building_damage(args: RunoffArgs, grid: io.Grid) -> np.ndarray | None:
             f"has no row for the building types {', '.join(map(str, unknown))} of {buildings.path}",
         )
     watersheds = io.read_polygons(args.aoi_watersheds_path)
-    areas = np.array([_to_grid(g, watersheds.crs, grid) for g in watersheds.geometries])
-    footprints = np.array([_to_grid(g, buildings.crs, grid) for g in buildings.geometries])
+    areas = np.array(io.to_crs(watersheds.geometries, watersheds.crs, grid.crs))
+    footprints = np.array(io.to_crs(buildings.geometries, buildings.crs, grid.crs))
     damage = np.array([table[t]["damage"] for t in types])
     area_index, building_index = shapely.STRtree(footprints).query(areas, predicate="intersects")
     overlap = shapely.area(shapely.intersection(areas[area_index], footprints[building_index]))
@@ -342,23 +329,8 @@ def write_watersheds(
     if damage is not None:
         extra["aff_bld"] = np.where(cells > 0, damage, np.nan)
         extra["serv_blt"] = np.where(cells > 0, damage * extra["rnf_rt_m3"], np.nan)
-    moved = io.Polygons(
-        [_to_grid(g, polygons.crs, grid) for g in polygons.geometries],
-        polygons.fields,
-        grid.crs,
-        polygons.path,
-    )
+    moved = io.polygons_in(polygons, grid.crs)
     return io.write_polygons(out_dir / "flood_risk_service.shp", moved, extra)
-
-
-def _to_grid(geometry: Any, crs: Any, grid: io.Grid) -> Any:
-    """The geometry in the raster's projection, as InVEST writes its results."""
-    if crs == grid.crs:
-        return geometry
-    from rasterio.warp import transform_geom
-    from shapely.geometry import mapping, shape
-
-    return shape(transform_geom(crs, grid.crs, mapping(geometry)))
 
 
 def grid_of(args: RunoffArgs) -> io.Grid:

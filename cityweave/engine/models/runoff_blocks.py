@@ -43,12 +43,7 @@ def run(
     lulc_nodata, soil_nodata = lulc_source.nodata, soil_source.nodata
 
     def valid_of(codes: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        valid = np.ones(codes.shape, dtype=bool)
-        if lulc_nodata is not None:
-            valid &= codes != lulc_nodata
-        if soil_nodata is not None:
-            valid &= groups != soil_nodata
-        return valid
+        return io.data_mask(codes, lulc_nodata) & io.data_mask(groups, soil_nodata)
 
     with blocks.scheduler() as lock:
         codes, groups = _survey(lulc, soil, valid_of)

@@ -29,11 +29,9 @@ import shapely
 from rasterio.crs import CRS
 from rasterio.features import geometry_mask, rasterize
 from rasterio.transform import Affine
-from rasterio.warp import transform_geom
 from rasterio.windows import from_bounds
-from shapely.geometry import mapping, shape
 
-from cityweave.engine import align, io
+from cityweave.engine import align, arguments, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import Convolver, check_reach, dichotomous_kernel
@@ -134,32 +132,19 @@ class StormwaterArgs:
     def from_invest(cls, args: Mapping[str, Any]) -> StormwaterArgs:
         """From an InVEST args dict (paths already resolved)."""
 
-        def number(name: str) -> float | None:
-            value = args.get(name)
-            if value in (None, ""):
-                return None
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                raise EngineInputError(name, f"{value!r} is not a number") from None
-
-        def path(name: str) -> Path | None:
-            value = args.get(name)
-            return Path(value) if value else None
-
-        for name in ("lulc_path", "soil_group_path", "precipitation_path", "biophysical_table"):
-            if not args.get(name):
-                raise EngineInputError(name, "is required")
+        arguments.require(
+            args, ("lulc_path", "soil_group_path", "precipitation_path", "biophysical_table")
+        )
         return cls(
             lulc_path=Path(args["lulc_path"]),
             soil_group_path=Path(args["soil_group_path"]),
             precipitation_path=Path(args["precipitation_path"]),
             biophysical_table=Path(args["biophysical_table"]),
-            adjust_retention_ratios=bool(args.get("adjust_retention_ratios")),
-            retention_radius=number("retention_radius"),
-            road_centerlines_path=path("road_centerlines_path"),
-            aggregate_areas_path=path("aggregate_areas_path"),
-            replacement_cost=number("replacement_cost"),
+            adjust_retention_ratios=arguments.flag(args, "adjust_retention_ratios"),
+            retention_radius=arguments.number(args, "retention_radius"),
+            road_centerlines_path=arguments.path(args, "road_centerlines_path"),
+            aggregate_areas_path=arguments.path(args, "aggregate_areas_path"),
+            replacement_cost=arguments.number(args, "replacement_cost"),
         )
 
 
@@ -341,8 +326,7 @@ def road_cells(path: Path, grid: io.Grid) -> np.ndarray:
     GDAL's line rasteriser, not all touched), the lines first moved to the raster's
     projection."""
     lines, crs = read_lines(path)
-    if crs != grid.crs:
-        lines = [shape(transform_geom(crs, grid.crs, mapping(line))) for line in lines]
+    lines = io.to_crs(lines, crs, grid.crs)
     out = np.zeros((grid.height, grid.width), dtype=np.uint8)
     if lines:
         rasterize(
@@ -712,9 +696,7 @@ def write_areas(path: Path, cells: Cells, grid: io.Grid, out: Path) -> Path:
     """``aggregate_data.gpkg``: the areas in the raster's projection with their own fields and
     InVEST's (``PairSums.fields``), in a GeoPackage layer of the input layer's name."""
     polygons = io.read_polygons(path)
-    geometries = polygons.geometries
-    if polygons.crs != grid.crs:
-        geometries = [shape(transform_geom(polygons.crs, grid.crs, mapping(g))) for g in geometries]
+    geometries = io.to_crs(polygons.geometries, polygons.crs, grid.crs)
     rows = [area_sums(cells, g, grid).fields(cells) for g in geometries]
     extra = {name: np.array([row[name] for row in rows]) for name in rows[0]}
     columns = {**polygons.fields, **extra}
