@@ -62,27 +62,32 @@ def _small_codes(
     table: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``class_index`` for codes of 8 or 16 bits: their bit patterns, read as unsigned, index a
-    table of 2^16 positions directly, and one count over the valid cells finds the codes
-    present. Two passes over the cells, no offset array (a third of the time at 4000 x 4000)."""
+    table of 2^16 positions directly. A code the table lacks gets the position ``len(keys)``,
+    found by one comparison afterwards; only then are the missing codes counted, to name them.
+    One gather over the cells and no offset array: a quarter of the time of counting first at
+    4000 x 4000."""
     unsigned = codes.view(np.uint16 if codes.dtype.itemsize == 2 else np.uint8)
     span = 1 << (8 * codes.dtype.itemsize)
-    seen = count(unsigned, span, where=valid) > 0
     signed = np.issubdtype(codes.dtype, np.signedinteger)
-
-    def code_of(bits: int) -> int:
-        return bits - span if signed and bits >= span // 2 else bits
-
-    missing = sorted(code_of(int(b)) for b in np.flatnonzero(seen) if code_of(int(b)) not in known)
-    if missing:
-        listed = ", ".join(str(code) for code in missing[:50])
-        raise EngineInputError(
-            table, f"has no row for the land-cover codes {listed} found in {raster}"
-        )
-    positions = np.zeros(span, dtype=np.int32)
+    unknown = len(keys)
+    positions = np.full(span, unknown, dtype=np.int32)
     fits = (keys >= (-span // 2 if signed else 0)) & (keys < (span // 2 if signed else span))
     positions[keys[fits] % span] = np.flatnonzero(fits).astype(np.int32)
     index = gather(positions, unsigned)
     index[~valid] = 0
+    if (index == unknown).any():
+
+        def code_of(bits: int) -> int:
+            return bits - span if signed and bits >= span // 2 else bits
+
+        seen = count(unsigned, span, where=valid) > 0
+        missing = sorted(
+            code_of(int(b)) for b in np.flatnonzero(seen) if code_of(int(b)) not in known
+        )
+        listed = ", ".join(str(code) for code in missing[:50])
+        raise EngineInputError(
+            table, f"has no row for the land-cover codes {listed} found in {raster}"
+        )
     return keys, index
 
 
@@ -106,9 +111,11 @@ def gather(
 ) -> np.ndarray:
     """``values[index]`` strip by strip of ``rows`` rows: the same result without numpy's
     whole-raster copy of ``index`` to 64-bit (128 MB for 4000 x 4000 cells); into ``out``
-    when given."""
+    when given. Every index must lie in ``values``: ``mode="clip"`` spares numpy's bounds
+    check, which takes half the time of the gather (0.021 s instead of 0.046 s a 4000 x 4000
+    int32 index here)."""
     if out is None:
         out = np.empty(index.shape, dtype=values.dtype)
     for start in range(0, index.shape[0], rows):
-        np.take(values, index[start : start + rows], out=out[start : start + rows])
+        np.take(values, index[start : start + rows], out=out[start : start + rows], mode="clip")
     return out
