@@ -124,8 +124,8 @@ def _previews(spec: Any, files: dict[str, Path], out: Path, *, of: str = "") -> 
 
 def _report_scenario(model: Any, result: ScenarioResult, out: Path) -> int:
     """Previews of the difference rasters, the summary with them, and the differences printed:
-    each figure's baseline, scenario, difference and percent change, then the cells each
-    intervention changed."""
+    each figure's baseline, scenario, difference and percent change, the cells each
+    intervention changed, then the tables of differences per feature (watershed, area)."""
     previews = _previews(model.spec, result.differences, out, of=", scenario - baseline")
     write_summary(result, out / "difference", model=model.spec.id, previews=previews)
 
@@ -141,5 +141,7 @@ def _report_scenario(model: Any, result: ScenarioResult, out: Path) -> int:
         sys.stdout.write(
             f"feature {row['feature']} ({what}): {row['cells_changed']} cells changed\n"
         )
+    for path in result.per_feature.values():
+        sys.stdout.write(f"per feature: {path}\n")
     sys.stdout.write(f"outputs in {out}\n")
     return 0

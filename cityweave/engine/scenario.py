@@ -23,6 +23,21 @@ for every output raster both runs wrote, ``summary.csv``/``.json`` (every summar
 baseline, scenario, difference, percent change) and ``interventions.csv`` (cells covered,
 painted and changed per feature).
 
+For every vector output both runs wrote (per watershed, per area of interest, per building, per
+admin unit: ``flood_risk_service.shp``, ``uhi_results.shp``, ``buildings_with_stats.shp``,
+``aggregate_data.gpkg``, ``admin_boundaries.gpkg``), ``difference/`` also holds a table of the
+same name, ``<name>.csv``, and the same with the geometries, ``<name>.gpkg`` (one layer,
+``<name>``), to map. One row per feature, matched by position: both runs read the same input
+layer, so the features come in the same order; their number, geometries (to 1e-6 of the layer's
+units), projection and identifying fields must agree, or the difference is refused
+(``EngineInputError``). Columns: ``fid`` (the feature's FID in the model's file: from 0 in a
+shapefile, from 1 in a GeoPackage; the GeoPackage's own FID), the identifying fields (every
+field that is not a number, and numbers named ``id``, ``*_id``, ``fid``, ``objectid`` and the
+like: ``ws_id``, ``adm_unit_id``), then for every other numeric field of both runs
+``<field>_bas``, ``<field>_scn``, ``<field>_diff`` (scenario minus baseline) and ``<field>_pct``
+(``percent_change``), each empty (NULL in the GeoPackage) where either value is missing (NULL,
+NaN) and the percent change also where the baseline is 0.
+
 Carbon runs like every other model: the painted land cover takes ``lulc_bas_path``'s place in
 the scenario run, so the difference of ``c_storage_bas`` is, cell by cell, what InVEST's
 ``c_change_bas_alt`` gives with the painted raster as ``lulc_alt_path``. An ``lulc_alt_path``
@@ -35,11 +50,14 @@ import csv
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyogrio.raw
+import shapely
+from rasterio.crs import CRS
 from rasterio.features import geometry_mask
 from rasterio.warp import transform_geom
 from rasterio.windows import Window, from_bounds
@@ -54,6 +72,12 @@ NBS_KEY = "nbs_type"
 NODATA = io.FLOAT_NODATA
 # Progress: four stages (painting, baseline run, scenario run, differences) of 100 units each.
 STAGES, STAGE = 4, 100
+# Vector outputs whose features get a table of differences.
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson")
+# Numeric fields that name a feature rather than measure it (lowercased; and any ``*_id``).
+ID_FIELDS = frozenset({"id", "fid", "gid", "oid", "uid", "objectid", "ogc_fid"})
+# Geometries of the two runs agree within this distance (the layer's units: metres).
+GEOMETRY_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -89,7 +113,9 @@ class ScenarioResult:
     differences: dict[str, Path]  # scenario minus baseline, by the model's output key
     summary: list[dict[str, Any]]  # name, baseline, scenario, difference, percent_change
     interventions: list[dict[str, Any]]  # per feature: cells covered, painted, changed
-    files: dict[str, Path]  # summary.csv, summary.json, interventions.csv
+    files: dict[str, Path]  # summary.csv, summary.json, interventions.csv and per_feature's
+    # Per vector output: ``<stem>_csv`` and ``<stem>_gpkg``, the differences per feature.
+    per_feature: dict[str, Path] = field(default_factory=dict)
 
 
 def read_csv_text(path: str | Path) -> CsvTable:
@@ -450,6 +476,190 @@ def write_differences(
     return differences
 
 
+@dataclass(frozen=True)
+class Layer:
+    """The first layer of a vector file, read whole: FIDs, shapely geometries (None where a
+    feature has none), attribute columns in the file's order, projection and geometry type."""
+
+    fids: np.ndarray
+    geometries: np.ndarray
+    fields: dict[str, np.ndarray]
+    crs: str | None
+    path: str
+
+
+def read_layer(path: str | Path) -> Layer:
+    shown = str(path)
+    try:
+        meta, fids, wkb, columns = pyogrio.raw.read(path, return_fids=True)
+    except Exception as error:  # pyogrio raises its own DataSourceError/DataLayerError
+        raise EngineInputError(shown, f"cannot be read as a vector layer ({error})") from None
+    fields = {
+        str(name): np.asarray(values) for name, values in zip(meta["fields"], columns, strict=True)
+    }
+    geometries = np.empty(len(wkb), dtype=object)
+    geometries[:] = list(shapely.from_wkb(wkb))
+    return Layer(np.asarray(fids, dtype=np.int64), geometries, fields, meta.get("crs"), shown)
+
+
+def identifying(name: str, values: np.ndarray) -> bool:
+    """A field that names a feature rather than measures it: not a number, or a number called
+    ``id``, ``*_id``, ``fid``, ``objectid`` ... (``ID_FIELDS``)."""
+    lowered = name.lower()
+    numeric = np.issubdtype(values.dtype, np.number)
+    return not numeric or lowered in ID_FIELDS or lowered.endswith("_id")
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return (_blank(a) and _blank(b)) or bool(a == b)
+
+
+def check_features(baseline: Layer, scenario: Layer) -> None:
+    """The two runs' layers hold the same features in the same order: their number,
+    projection, geometries and identifying fields agree (else ``EngineInputError``)."""
+    n, m = len(baseline.geometries), len(scenario.geometries)
+    why = f"cannot be matched feature by feature with {baseline.path}"
+    if n != m:
+        raise EngineInputError(scenario.path, f"{why}: it has {m} features, the baseline {n}")
+    crs = [None if c is None else CRS.from_user_input(c) for c in (baseline.crs, scenario.crs)]
+    if crs[0] != crs[1]:
+        raise EngineInputError(scenario.path, f"{why}: its projection differs")
+    a, b = baseline.geometries, scenario.geometries
+    none_a, none_b = shapely.is_missing(a), shapely.is_missing(b)
+    same = none_a & none_b
+    both = ~none_a & ~none_b
+    same[both] = shapely.equals_exact(a[both], b[both], tolerance=GEOMETRY_TOLERANCE)
+    if not same.all():
+        first = int(np.flatnonzero(~same)[0])
+        raise EngineInputError(
+            scenario.path, f"{why}: the geometry of feature {first + 1} differs from the baseline's"
+        )
+    for name, values in baseline.fields.items():
+        other = scenario.fields.get(name)
+        if other is None or not identifying(name, values):
+            continue
+        for i, (x, y) in enumerate(zip(values.tolist(), other.tolist(), strict=True)):
+            if not _same_value(x, y):
+                raise EngineInputError(
+                    scenario.path, f"{why}: feature {i + 1} has {name} {y!r}, the baseline {x!r}"
+                )
+
+
+def feature_columns(baseline: Layer, scenario: Layer) -> dict[str, np.ndarray]:
+    """The table of differences per feature, by column: ``fid``, the identifying fields, then
+    ``<field>_bas``, ``_scn``, ``_diff`` and ``_pct`` for every other numeric field of both
+    layers (NaN where a value is missing; ``_pct`` also where the baseline is 0). A name taken
+    already (without case, as a GeoPackage compares them) gets ``_1``, ``_2`` ..."""
+    check_features(baseline, scenario)
+    columns: dict[str, np.ndarray] = {}
+
+    def put(name: str, values: np.ndarray) -> None:
+        unique, k = name, 0
+        while unique.lower() in {c.lower() for c in columns}:
+            k += 1
+            unique = f"{name}_{k}"
+        columns[unique] = values
+
+    put("fid", baseline.fids)
+    measured = []
+    for name, values in baseline.fields.items():
+        other = scenario.fields.get(name)
+        if identifying(name, values):
+            put(name, values)
+        elif other is not None and np.issubdtype(other.dtype, np.number):
+            measured.append(name)
+    for name in measured:
+        bas, scn = baseline.fields[name], scenario.fields[name]
+        b, s = bas.astype(np.float64), scn.astype(np.float64)
+        both = np.isfinite(b) & np.isfinite(s)
+        if np.issubdtype(bas.dtype, np.integer) and np.issubdtype(scn.dtype, np.integer):
+            change: np.ndarray = scn.astype(np.int64) - bas.astype(np.int64)
+        else:
+            change = np.where(both, s - b, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as percent_change, vectorised
+            pct = np.where(both & (b != 0), 100.0 * (s - b) / np.abs(b), np.nan)
+        for suffix, values in (("bas", bas), ("scn", scn), ("diff", change), ("pct", pct)):
+            put(f"{name}_{suffix}", values)
+    return columns
+
+
+def _cell(value: Any) -> Any:
+    """A value as the CSV shows it: numpy scalars as Python's, missing numbers empty."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_feature_table(path: Path, columns: Mapping[str, np.ndarray]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(columns))
+        for row in zip(*(values.tolist() for values in columns.values()), strict=True):
+            writer.writerow(["" if (v := _cell(value)) is None else v for value in row])
+    return path
+
+
+def _geometry_type(geometries: np.ndarray) -> tuple[str, bool]:
+    """The GeoPackage layer's geometry type, and whether single parts become multi-parts."""
+    present = geometries[~shapely.is_missing(geometries)]
+    kinds = {g.geom_type for g in present}
+    promote = len(kinds) == 2 and any(f"Multi{k}" in kinds for k in kinds)
+    kind = max(kinds, key=len) if len(kinds) == 1 or promote else "Unknown"
+    if kind != "Unknown" and len(present) and shapely.has_z(present).any():
+        kind += " Z"
+    return kind, promote
+
+
+def write_feature_layer(path: Path, layer: Layer, columns: Mapping[str, np.ndarray]) -> Path:
+    """The differences with the baseline's geometries, a GeoPackage layer named as the file;
+    ``fid`` becomes the GeoPackage's FID, missing values NULL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    kind, promote = _geometry_type(layer.geometries)
+    pyogrio.raw.write(
+        path,
+        shapely.to_wkb(layer.geometries),
+        list(columns.values()),
+        list(columns),
+        layer=path.stem,
+        driver="GPKG",
+        geometry_type=kind,
+        crs=layer.crs,
+        promote_to_multi=promote,
+    )
+    return path
+
+
+def write_feature_differences(
+    baseline: Mapping[str, Path], scenario: Mapping[str, Path], baseline_dir: Path, folder: Path
+) -> dict[str, Path]:
+    """For every vector output both runs wrote (``VECTOR_SUFFIXES``), its differences per
+    feature under ``folder`` with the baseline's relative path: ``<name>.csv`` and
+    ``<name>.gpkg``, as ``<stem>_csv`` and ``<stem>_gpkg``."""
+    keys = [
+        k
+        for k, path in baseline.items()
+        if Path(path).suffix.lower() in VECTOR_SUFFIXES and k in scenario
+    ]
+    written: dict[str, Path] = {}
+    for key in keys:
+        before, after = read_layer(baseline[key]), read_layer(scenario[key])
+        try:
+            relative = Path(baseline[key]).relative_to(baseline_dir)
+        except ValueError:
+            relative = Path(Path(baseline[key]).name)
+        columns = feature_columns(before, after)
+        stem = relative.stem
+        written[f"{stem}_csv"] = write_feature_table(folder / relative.with_suffix(".csv"), columns)
+        written[f"{stem}_gpkg"] = write_feature_layer(
+            folder / relative.with_suffix(".gpkg"), before, columns
+        )
+    return written
+
+
 def run_scenario(
     model: Model,
     args: Mapping[str, Any],
@@ -477,6 +687,9 @@ def run_scenario(
         out_dir / "difference",
         progress=_stage(progress, 3),
     )
+    per_feature = write_feature_differences(
+        baseline.files, scenario.files, out_dir / "baseline", out_dir / "difference"
+    )
     result = ScenarioResult(
         baseline=baseline,
         scenario=scenario,
@@ -486,10 +699,11 @@ def run_scenario(
         summary=summary_rows(baseline.summary, scenario.summary),
         interventions=painted.interventions,
         files={},
+        per_feature=per_feature,
     )
     files = write_summary(result, out_dir / "difference", model=model.spec.id)
     _stage(progress, 3)(1, 1)
-    return replace(result, files=files)
+    return replace(result, files={**files, **per_feature})
 
 
 def write_summary(
@@ -500,7 +714,8 @@ def write_summary(
     previews: Mapping[str, Path] | None = None,
 ) -> dict[str, Path]:
     """``summary.csv`` (every summary figure: baseline, scenario, difference, percent change),
-    ``interventions.csv`` (cells per feature) and ``summary.json`` (both, with the outputs)."""
+    ``interventions.csv`` (cells per feature) and ``summary.json`` (both, with the outputs and
+    the tables of differences per feature)."""
     files = {
         "summary_csv": io.write_csv(folder / "summary.csv", result.summary),
         "interventions_csv": io.write_csv(folder / "interventions.csv", result.interventions),
@@ -512,6 +727,7 @@ def write_summary(
         "summary": result.summary,
         "interventions": result.interventions,
         "outputs": {key: str(path) for key, path in result.differences.items()},
+        "per_feature": {key: str(path) for key, path in result.per_feature.items()},
         "previews": {key: str(path) for key, path in (previews or {}).items()},
     }
     path = folder / "summary.json"

@@ -400,3 +400,268 @@ def test_the_cli_runs_both_and_prints_the_differences(folder: Path) -> None:
         "carbon", "--config", str(config), "--out", str(out), "--nbs-parameters", "nbs.csv"
     )
     assert refused.returncode == 2 and "--nbs-parameters needs --scenario" in refused.stderr
+
+
+# Differences per feature: a watershed's or an area's figures in both runs, side by side.
+
+SUFFIXES = ("bas", "scn", "diff", "pct")
+WATERSHED_TABLE = RUNOFF_TABLE + "3,30,45,60,70,meadow\n"
+# Rows 0 and 1 paved, row 2 meadow (CN 45 on soil B: the whole 50 mm storm is held) and nodata.
+WATERSHED_CITY = np.array([[1, 1, 1], [1, 1, 1], [3, 3, 255]], dtype=np.uint8)
+WATERSHEDS = [
+    (cells(0, 0, 1, 3), {"ws_id": 11, "name": "north"}),
+    (cells(1, 0, 2, 3), {"ws_id": 12, "name": "middle"}),
+    (cells(2, 0, 3, 2), {"ws_id": 13, "name": "south"}),
+    (cells(2, 2, 3, 3), {"ws_id": 14, "name": "nodata corner"}),
+]
+# Row 0 paved -> grass, and cell (2, 0) meadow -> paved: the middle watershed is left alone.
+WATERSHED_PLAN = [(cells(0, 0, 1, 3), {"lucode": 2}), (cells(2, 0, 3, 1), {"lucode": 1})]
+
+
+def watershed_args(folder: Path) -> dict[str, Any]:
+    return {
+        **runoff_args(folder),
+        "lulc_path": write_tif(folder / "lulc.tif", WATERSHED_CITY),
+        "curve_number_table_path": write_csv(folder / "cn.csv", WATERSHED_TABLE),
+        "aoi_watersheds_path": write_layer(folder / "watersheds.geojson", WATERSHEDS),
+    }
+
+
+def vector_fields(path: Path) -> dict[str, np.ndarray]:
+    import pyogrio.raw
+
+    meta, _, _, columns = pyogrio.raw.read(path)
+    return dict(zip(meta["fields"], columns, strict=True))
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_runoff_differences_per_watershed(folder: Path) -> None:
+    import pyogrio
+    import pyogrio.raw
+    import shapely
+
+    layer = write_layer(folder / "plan.geojson", WATERSHED_PLAN)
+    out = folder / "out"
+    result = scenario.run_scenario(MODELS["runoff"], watershed_args(folder), layer, out)
+    table, gpkg = (
+        out / "difference/flood_risk_service.csv",
+        out / "difference/flood_risk_service.gpkg",
+    )
+    assert result.files["flood_risk_service_csv"] == table
+    assert result.files["flood_risk_service_gpkg"] == gpkg
+    assert result.per_feature == {"flood_risk_service_csv": table, "flood_risk_service_gpkg": gpkg}
+    summary = json.loads((out / "difference/summary.json").read_text())
+    assert summary["per_feature"]["flood_risk_service_csv"] == str(table)
+    rows = read_rows(table)
+    # The FID of the shapefile, the watersheds' own id and name, then four columns per figure.
+    assert list(rows[0]) == [
+        "fid",
+        "ws_id",
+        "name",
+        *(f"{f}_{s}" for f in ("rnf_rt_idx", "rnf_rt_m3", "flood_vol") for s in SUFFIXES),
+    ]
+    assert [(r["fid"], r["ws_id"], r["name"]) for r in rows] == [
+        ("0", "11", "north"),
+        ("1", "12", "middle"),
+        ("2", "13", "south"),
+        ("3", "14", "nodata corner"),
+    ]
+    # Every figure's difference is the scenario's value minus the baseline's, as the two runs
+    # wrote them in their flood_risk_service.shp.
+    before = vector_fields(out / "baseline/flood_risk_service.shp")
+    after = vector_fields(out / "scenario/flood_risk_service.shp")
+    for name in ("rnf_rt_m3", "flood_vol"):
+        for i, row in enumerate(rows):
+            assert float(row[f"{name}_bas"]) == before[name][i]
+            assert float(row[f"{name}_scn"]) == after[name][i]
+            assert float(row[f"{name}_diff"]) == pytest.approx(after[name][i] - before[name][i])
+    # North, by hand: runoff 3 x 44.275843 mm x 0.1 m³/mm = 13.282753 m³ before and
+    # 3 x 1.706343 x 0.1 = 0.511903 m³ after: -12.770850 m³ (-96.146 %), which the soil holds.
+    north, middle, south, corner = rows
+    assert float(north["flood_vol_bas"]) == pytest.approx(3 * Q_PAVED * 0.1, rel=1e-6)
+    assert float(north["flood_vol_scn"]) == pytest.approx(3 * Q_GRASS * 0.1, rel=1e-6)
+    assert float(north["flood_vol_diff"]) == pytest.approx(-12.770850, rel=1e-6)
+    assert float(north["rnf_rt_m3_diff"]) == pytest.approx(12.770850, rel=1e-6)
+    assert float(north["flood_vol_pct"]) == pytest.approx(-100 * (1 - Q_GRASS / Q_PAVED), rel=1e-6)
+    # Retention index: the mean of 1 - Q / 50 mm, 0.114483 -> 0.965873.
+    assert float(north["rnf_rt_idx_diff"]) == pytest.approx((Q_PAVED - Q_GRASS) / 50, rel=1e-5)
+    # The middle watershed is untouched: no figure changes.
+    for name in ("rnf_rt_idx", "rnf_rt_m3", "flood_vol"):
+        assert float(middle[f"{name}_diff"]) == 0
+        assert float(middle[f"{name}_pct"]) == 0
+    assert float(middle["flood_vol_bas"]) == pytest.approx(3 * Q_PAVED * 0.1, rel=1e-6)
+    # South: the meadow ran off nothing, so the paved cell's 4.427584 m³ has no percent change;
+    # its retention falls from 2 x 5 m³ to 5 + 0.572416 m³: -44.275843 %.
+    assert float(south["flood_vol_bas"]) == 0
+    assert float(south["flood_vol_diff"]) == pytest.approx(Q_PAVED * 0.1, rel=1e-6)
+    assert south["flood_vol_pct"] == ""
+    assert float(south["rnf_rt_m3_pct"]) == pytest.approx(-Q_PAVED, rel=1e-6)
+    # The corner holds the nodata cell only: no retention index in either run, volumes 0.
+    assert corner["rnf_rt_idx_bas"] == corner["rnf_rt_idx_diff"] == corner["rnf_rt_idx_pct"] == ""
+    assert float(corner["flood_vol_diff"]) == 0 and corner["flood_vol_pct"] == ""
+    # The same as a GeoPackage, on the watersheds' geometries, its FIDs those of the shapefile.
+    assert pyogrio.list_layers(gpkg)[0][0] == "flood_risk_service"
+    meta, fids, wkb, columns = pyogrio.raw.read(gpkg, return_fids=True)
+    assert list(fids) == [0, 1, 2, 3]
+    mapped = dict(zip(meta["fields"], columns, strict=True))
+    assert list(mapped) == list(rows[0])[1:]
+    np.testing.assert_array_equal(mapped["name"], [r["name"] for r in rows])
+    np.testing.assert_allclose(
+        mapped["flood_vol_diff"], [float(r["flood_vol_diff"]) for r in rows], rtol=1e-15
+    )
+    assert np.isnan(mapped["flood_vol_pct"][2]) and np.isnan(mapped["rnf_rt_idx_diff"][3])
+    _, _, shp_wkb, _ = pyogrio.raw.read(out / "baseline/flood_risk_service.shp")
+    assert all(
+        shapely.equals_exact(a, b, tolerance=1e-9)
+        for a, b in zip(shapely.from_wkb(wkb), shapely.from_wkb(shp_wkb), strict=True)
+    )
+
+
+COOLING_TABLE = """
+lucode,kc,green_area,shade,albedo,building_intensity
+1,1,1,1,0,0.1
+2,0.2,0,0,0.5,0.8
+"""
+
+
+def test_cooling_differences_per_area_of_interest(folder: Path) -> None:
+    # 3 x 6 grey cells (CC = 0.2 x 0.5 + 0.2 x 0.2 = 0.14; T_air = 20 + 0.86 x 5 = 24.3 degC),
+    # two areas of interest of 3 x 3 cells; cell (1, 1), in the west, becomes green
+    # (CC = 0.6 + 0.2 = 0.8, T_air 21 degC). One green cell (100 m²) is no large green area,
+    # so HM = CC and no other cell changes; T_air is not mixed (radius 0).
+    grey = np.full((3, 6), 2, dtype=np.uint8)
+    args = {
+        "lulc_raster_path": write_tif(folder / "lulc.tif", grey),
+        "ref_eto_raster_path": write_tif(
+            folder / "et0.tif", np.full(grey.shape, 5.0, dtype=np.float32), nodata=-1
+        ),
+        "aoi_vector_path": write_layer(
+            folder / "aoi.geojson",
+            [(cells(0, 0, 3, 3), {"name": "west"}), (cells(0, 3, 3, 6), {"name": "east"})],
+        ),
+        "biophysical_table_path": write_csv(folder / "bio.csv", COOLING_TABLE),
+        "green_area_cooling_distance": 10.0,
+        "t_air_average_radius": 0.0,
+        "t_ref": 20.0,
+        "uhi_max": 5.0,
+    }
+    layer = write_layer(folder / "plan.geojson", [(cells(1, 1, 2, 2), {"lucode": 1})])
+    out = folder / "out"
+    result = scenario.run_scenario(MODELS["cooling"], args, layer, out)
+    assert set(result.per_feature) == {"uhi_results_csv", "uhi_results_gpkg"}
+    west, east = read_rows(result.per_feature["uhi_results_csv"])
+    assert (west["fid"], west["name"], east["fid"], east["name"]) == ("0", "west", "1", "east")
+    # West: mean CC 0.14 -> (8 x 0.14 + 0.8) / 9, +0.66 / 9 (+52.38 %); mean T_air
+    # 24.3 -> (8 x 24.3 + 21) / 9 degC, -3.3 / 9; its anomaly over T_ref changes as much.
+    assert float(west["avg_cc_bas"]) == pytest.approx(0.14, rel=1e-6)
+    assert float(west["avg_cc_diff"]) == pytest.approx(0.66 / 9, rel=1e-5)
+    assert float(west["avg_cc_pct"]) == pytest.approx(100 * 0.66 / 9 / 0.14, rel=1e-5)
+    assert float(west["avg_tmp_v_diff"]) == pytest.approx(-3.3 / 9, rel=1e-5)
+    assert float(west["avg_tmp_an_bas"]) == pytest.approx(4.3, rel=1e-6)
+    assert float(west["avg_tmp_an_diff"]) == pytest.approx(-3.3 / 9, rel=1e-5)
+    before = vector_fields(out / "baseline/uhi_results.shp")
+    after = vector_fields(out / "scenario/uhi_results.shp")
+    assert float(west["avg_tmp_v_diff"]) == pytest.approx(
+        after["avg_tmp_v"][0] - before["avg_tmp_v"][0]
+    )
+    # East is beyond the green cell's reach: every difference 0.
+    for name in ("avg_cc", "avg_tmp_v", "avg_tmp_an"):
+        assert float(east[f"{name}_diff"]) == 0
+        assert float(east[f"{name}_bas"]) == float(east[f"{name}_scn"]) > 0
+    # No buildings and no WBGT: those figures are missing in both runs, and so their changes.
+    for name in ("avd_eng_cn", "avg_wbgt_v"):
+        assert west[f"{name}_bas"] == west[f"{name}_diff"] == west[f"{name}_pct"] == ""
+
+
+def watershed_file(folder: Path, name: str, features: list[tuple[Any, dict[str, Any]]]) -> Path:
+    """The features' fields and ``flood_vol`` 0, 1.5, 3 ... as a model's shapefile."""
+    from rasterio.crs import CRS
+    from shapely.geometry import Polygon
+
+    from cityweave.engine import io
+
+    polygons = io.Polygons(
+        [Polygon(ring) for ring, _ in features],
+        {key: np.array([p[key] for _, p in features]) for key in features[0][1]},
+        CRS.from_user_input(UTM),
+        name,
+    )
+    volumes = {"flood_vol": 1.5 * np.arange(len(features))}
+    return io.write_polygons(folder / name / "flood_risk_service.shp", polygons, volumes)
+
+
+@pytest.mark.parametrize(
+    ("changed", "message"),
+    [
+        (WATERSHEDS[:3], r"cannot be matched .*: it has 3 features, the baseline 4"),
+        (
+            [*WATERSHEDS[:3], (WATERSHEDS[3][0], {"ws_id": 15, "name": "nodata corner"})],
+            r"cannot be matched .*: feature 4 has ws_id 15, the baseline 14",
+        ),
+        (
+            [*WATERSHEDS[:1], (cells(1, 0, 2, 2), WATERSHEDS[1][1]), *WATERSHEDS[2:]],
+            r"cannot be matched .*: the geometry of feature 2 differs",
+        ),
+    ],
+)
+def test_per_feature_differences_refuse_features_that_do_not_match(
+    folder: Path, changed: list[tuple[Any, dict[str, Any]]], message: str
+) -> None:
+    baseline = watershed_file(folder, "baseline", WATERSHEDS)
+    changed_file = watershed_file(folder, "scenario", changed)
+    with pytest.raises(EngineInputError, match=r"scenario/flood_risk_service.shp: " + message):
+        scenario.write_feature_differences(
+            {"flood_risk_service": baseline},
+            {"flood_risk_service": changed_file},
+            folder / "baseline",
+            folder / "difference",
+        )
+    assert not (folder / "difference").exists()
+    # The same layer in both runs matches: every difference 0, no percent change of a 0.
+    same = scenario.write_feature_differences(
+        {"flood_risk_service": baseline},
+        {"flood_risk_service": watershed_file(folder, "again", WATERSHEDS)},
+        folder / "baseline",
+        folder / "difference",
+    )
+    rows = read_rows(same["flood_risk_service_csv"])
+    assert [(r["ws_id"], r["flood_vol_diff"], r["flood_vol_pct"]) for r in rows] == [
+        ("11", "0.0", ""),
+        ("12", "0.0", "0.0"),
+        ("13", "0.0", "0.0"),
+        ("14", "0.0", "0.0"),
+    ]
+
+
+def test_the_cli_names_the_differences_per_watershed(folder: Path) -> None:
+    watershed_args(folder)
+    config = folder / "runoff.json"
+    config.write_text(
+        json.dumps(
+            {
+                "lulc_path": "lulc.tif",
+                "soils_hydrological_group_raster_path": "soils.tif",
+                "rainfall_depth": 50,
+                "curve_number_table_path": "cn.csv",
+                "aoi_watersheds_path": "watersheds.geojson",
+            }
+        )
+    )
+    layer = write_layer(folder / "plan.geojson", WATERSHED_PLAN)
+    out = folder / "out"
+    result = assess("runoff", "--config", str(config), "--out", str(out), "--scenario", str(layer))
+    assert result.returncode == 0, result.stderr
+    assert f"per feature: {out / 'difference/flood_risk_service.csv'}\n" in result.stdout
+    assert f"per feature: {out / 'difference/flood_risk_service.gpkg'}\n" in result.stdout
+    # The CLI's summary, written again with the previews, keeps the tables.
+    summary = json.loads((out / "difference/summary.json").read_text())
+    assert summary["per_feature"] == {
+        "flood_risk_service_csv": str(out / "difference/flood_risk_service.csv"),
+        "flood_risk_service_gpkg": str(out / "difference/flood_risk_service.gpkg"),
+    }
+    north = read_rows(out / "difference/flood_risk_service.csv")[0]
+    assert float(north["flood_vol_diff"]) == pytest.approx(-12.770850, rel=1e-6)
