@@ -185,9 +185,9 @@ def _combinations(
         raise EngineInputError(
             soil.path, f"has no soil group on any cell where {lulc.path} has a land-cover class"
         )
-    groups = np.unique(soil.values[valid])
-    bad = [int(g) for g in groups if int(g) not in SOIL_GROUPS]
-    if bad:
+    outside = valid & ((soil.values < min(SOIL_GROUPS)) | (soil.values > max(SOIL_GROUPS)))
+    if outside.any():  # only then sort the codes, to name them
+        bad = [int(g) for g in np.unique(soil.values[outside])]
         raise EngineInputError(
             soil.path, f"holds soil groups {', '.join(map(str, bad))}; expected 1 to 4 (A to D)"
         )
