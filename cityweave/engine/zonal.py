@@ -128,7 +128,9 @@ def zonal_statistics(
     sums = {name: np.zeros(n, dtype=np.float64) for name in rasters}
     if n == 0:
         return ZoneStats(count, sums, np.zeros(0, dtype=bool))
-    ids = np.full((grid.height, grid.width), -1, dtype=np.int32)
+    # Polygon numbers in 16 bits where they fit: half the memory of 32 (GDAL burns either).
+    id_type = "int16" if n < np.iinfo(np.int16).max else "int32"
+    ids = np.full((grid.height, grid.width), -1, dtype=id_type)
     found = np.zeros(n, dtype=bool)
     for group in _disjoint_groups(shapes):
         ids.fill(-1)
@@ -137,7 +139,7 @@ def zonal_statistics(
             out=ids,
             transform=grid.transform,
             fill=-1,
-            dtype="int32",
+            dtype=id_type,
         )
         if len(group) <= FEW_POLYGONS:
             _add_by_window(group, shapes, ids, grid, rasters, valid, count, sums, found)
@@ -190,9 +192,11 @@ def _add_by_window(
             continue
         found[i] = True
         mine &= valid[rows, cols]
-        count[i] += int(mine.sum())
-        for name, values in rasters.items():
-            sums[name][i] += float(values[rows, cols][mine].sum(dtype=np.float64))
+        count[i] += int(np.count_nonzero(mine))
+        for name, values in rasters.items():  # summed in place, without copying the cells
+            window_values = values[rows, cols]
+            total = np.add.reduce(window_values, axis=None, dtype=np.float64, where=mine)
+            sums[name][i] += float(total)
 
 
 def _disjoint_groups(shapes: Sequence[Any]) -> list[list[int]]:
