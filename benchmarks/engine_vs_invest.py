@@ -239,7 +239,7 @@ def main() -> None:
     parser.add_argument(
         "--models",
         nargs="+",
-        default=["carbon", "runoff", "cooling", "cooling-valuation", "access"],
+        default=["carbon", "runoff", "cooling", "cooling-valuation", "stormwater", "access"],
     )
     parser.add_argument("--rounds", type=int, default=1, help="runs per tool; the median counts")
     options = parser.parse_args()
