@@ -13,7 +13,14 @@ import pyogrio.raw
 import pytest
 
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.models import cooling, runoff
+from cityweave.engine.models import (
+    carbon,
+    carbon_blocks,
+    cooling,
+    runoff,
+    stormwater,
+    stormwater_blocks,
+)
 from tests.engine.conftest import read_tif, write_tif
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invest"
@@ -152,3 +159,171 @@ def test_runoff_blocks_warp_soils_on_another_grid_like_the_whole(
     memory, blocked = runoff_both(args, tmp_path, monkeypatch, chunk="16")
     for name in ("Q_mm.tif", "Runoff_retention_m3.tif"):
         np.testing.assert_array_equal(read_tif(blocked / name)[0], read_tif(memory / name)[0])
+
+
+# --- carbon ---------------------------------------------------------------------------------
+
+
+def blocked_runs(module: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The grids the module's block-by-block ``run`` is called on, from now on."""
+    calls: list[Any] = []
+    original = module.run
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "run", run)
+    return calls
+
+
+def test_carbon_block_by_block_equals_the_whole_array(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = carbon.CarbonArgs.from_invest(fixture_args("carbon", tmp_path))
+    memory, blocked = tmp_path / "memory", tmp_path / "blocked"
+    calls = blocked_runs(carbon_blocks, monkeypatch)
+    first = carbon.run(args, memory)
+    assert not calls
+    # Blocks of 10 x 10 cells: the 48 x 48 city is cut into 25, the last row and column of
+    # blocks 8 cells wide.
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "10")
+    second = carbon.run(args, blocked)
+    assert len(calls) == 1
+    assert list(second.files) == list(first.files)
+    assert second.summary == first.summary  # counts per class added up: equal, not close
+    assert set(first.summary) == {
+        "c_storage_bas_mg",
+        "c_storage_alt_mg",
+        "c_change_bas_alt_mg",
+        "npv_alt",
+    }
+    for name in ("c_storage_bas", "c_storage_alt", "c_change_bas_alt", "npv_alt"):
+        ours, nodata = read_tif(blocked / f"{name}.tif")
+        reference, reference_nodata = read_tif(memory / f"{name}.tif")
+        assert nodata == reference_nodata
+        assert (reference == nodata).any() and (reference != nodata).any(), name
+        np.testing.assert_array_equal(ours, reference, err_msg=name)
+    assert (blocked / "raster_values_summary.csv").read_text() == (
+        memory / "raster_values_summary.csv"
+    ).read_text()
+
+
+# --- stormwater -----------------------------------------------------------------------------
+
+# Rasters that do not depend on the adjusted ratio: the cells of a block are those of the whole.
+STORMWATER_EXACT = ("retention_ratio", "percolation_ratio", "percolation_volume")
+
+
+def stormwater_both(
+    args: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: str
+) -> tuple[Any, Any, Path, Path]:
+    parsed = stormwater.StormwaterArgs.from_invest(args)
+    memory, blocked = tmp_path / "memory", tmp_path / "blocked"
+    calls = blocked_runs(stormwater_blocks, monkeypatch)
+    first = stormwater.run(parsed, memory)
+    assert not calls
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", chunk)
+    second = stormwater.run(parsed, blocked)
+    assert len(calls) == 1
+    return first, second, memory, blocked
+
+
+def assert_same_stormwater(first: Any, second: Any, memory: Path, blocked: Path) -> None:
+    assert list(second.files) == list(first.files)
+    assert list(second.summary) == list(first.summary)
+    for name, value in first.summary.items():
+        assert second.summary[name] == pytest.approx(value, rel=1e-12, abs=1e-12), name
+    assert sorted(p.name for p in blocked.glob("*.tif")) == sorted(
+        p.name for p in memory.glob("*.tif")
+    )
+    for path in sorted(memory.glob("*.tif")):
+        ours, nodata = read_tif(blocked / path.name)
+        reference, reference_nodata = read_tif(path)
+        assert nodata == reference_nodata
+        np.testing.assert_array_equal(ours == nodata, reference == nodata, err_msg=path.name)
+        if path.stem in STORMWATER_EXACT or "adjusted_retention_ratio" not in first.files:
+            np.testing.assert_array_equal(ours, reference, err_msg=path.name)
+        else:  # the neighbourhood mean's FFT, on a block instead of the whole raster
+            known = reference != nodata
+            np.testing.assert_allclose(ours[known], reference[known], rtol=1e-6, err_msg=path.name)
+    if "aggregate" in first.files:
+        reference, ours = fields(first.files["aggregate"]), fields(second.files["aggregate"])
+        assert list(ours) == list(reference)
+        for field, values in reference.items():
+            np.testing.assert_allclose(ours[field], values, rtol=1e-12, atol=1e-12, err_msg=field)
+
+
+def test_stormwater_block_by_block_equals_the_whole_array(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of 10 x 10 cells: the 48 x 48 city in 25, the 25 m radius (2.5 cells) reaching
+    # into the next block; roads, connected classes, percolation, two pollutants, a value and
+    # three areas, one reaching past the raster.
+    args = fixture_args("stormwater", tmp_path)
+    first, second, memory, blocked = stormwater_both(args, tmp_path, monkeypatch, "10")
+    assert "adjusted_retention_ratio" in first.files and "aggregate" in first.files
+    assert_same_stormwater(first, second, memory, blocked)
+
+
+def test_stormwater_radius_reaching_past_several_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 95 m radius (9.5 cells) on blocks of 4 cells: the neighbourhood mean and the "near"
+    # disc span three blocks each way (dask merges blocks for the overlap, to 12 cells). One
+    # short road in the north-west corner and no connected class, so most cells are adjusted.
+    from shapely.geometry import LineString
+
+    args = fixture_args("stormwater", tmp_path)
+    table = Path(args["biophysical_table"])
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0]] + [row[:-1] + "0" for row in lines[1:]]) + "\n")
+    roads = tmp_path / "one_road.geojson"
+    road = LineString([(500_012.0, 4_999_995.0), (500_063.0, 4_999_958.0)])
+    pyogrio.raw.write(
+        roads,
+        np.array([road.wkb], dtype=object),
+        [],
+        [],
+        driver="GeoJSON",
+        geometry_type="LineString",
+        crs="EPSG:32633",
+    )
+    args = {**args, "retention_radius": 95.0, "road_centerlines_path": roads}
+    first, second, memory, blocked = stormwater_both(args, tmp_path, monkeypatch, "4")
+    adjusted, nodata = read_tif(memory / "adjusted_retention_ratio.tif")
+    ratio, _ = read_tif(memory / "retention_ratio.tif")
+    known = adjusted != nodata
+    assert (adjusted[known] > ratio[known]).sum() > 1500  # of 2303 cells with a ratio
+    assert (adjusted[known] == ratio[known]).sum() > 20  # near the road
+    assert_same_stormwater(first, second, memory, blocked)
+
+
+def test_stormwater_without_adjustment_is_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = {**fixture_args("stormwater", tmp_path), "adjust_retention_ratios": False}
+    first, second, memory, blocked = stormwater_both(args, tmp_path, monkeypatch, "16")
+    assert "adjusted_retention_ratio" not in first.files
+    assert_same_stormwater(first, second, memory, blocked)
+
+
+def test_stormwater_on_a_two_worker_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import LocalCluster
+
+    parsed = stormwater.StormwaterArgs.from_invest(fixture_args("stormwater", tmp_path))
+    memory, blocked = tmp_path / "memory", tmp_path / "blocked"
+    first = stormwater.run(parsed, memory)
+    calls = blocked_runs(stormwater_blocks, monkeypatch)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        monkeypatch.setenv("DASK_SCHEDULER", cluster.scheduler_address)
+        monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "16")
+        second = stormwater.run(parsed, blocked)
+    assert len(calls) == 1
+    assert_same_stormwater(first, second, memory, blocked)

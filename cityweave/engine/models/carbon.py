@@ -8,16 +8,18 @@ unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 
-from cityweave.engine import arguments, io
+from cityweave.engine import arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index, gather
+from cityweave.engine.lookup import class_index, count, gather
 from cityweave.engine.spec import Input, ModelSpec, Output
 
 POOLS = ("c_above", "c_below", "c_soil", "c_dead")
@@ -144,30 +146,148 @@ class CarbonResult:
     summary: dict[str, float]
 
 
-def _storage(
-    raster: io.Raster, table: Mapping[int, Mapping[str, float]], table_path: str
+def densities(table: Mapping[int, Mapping[str, float]]) -> np.ndarray:
+    """The carbon density of every class of the table, in its codes' sorted order (float32,
+    Mg C/ha), with ``NODATA`` last for cells where the land cover is nodata."""
+    return np.array(
+        [carbon_density(table[code]) for code in sorted(table)] + [NODATA], dtype=np.float32
+    )
+
+
+def class_positions(
+    codes: np.ndarray,
+    valid: np.ndarray,
+    table: Mapping[int, Mapping[str, float]],
+    *,
+    raster: str,
+    table_path: str,
 ) -> np.ndarray:
+    """Each cell's position among the table's sorted codes (int32), ``len(table)`` (the
+    nodata entry of ``densities``) where the land cover is nodata. Raises
+    ``EngineInputError`` listing codes the table lacks."""
+    if not valid.any():  # a block of nodata only
+        return np.full(codes.shape, len(table), dtype=np.int32)
+    _keys, index = class_index(codes, valid, table, raster=raster, table=table_path)
+    index[~valid] = len(table)
+    return index
+
+
+def storage(density: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Carbon density per cell (Mg C/ha, float32), ``NODATA`` where the land cover is nodata:
     the density of each class, gathered once per cell."""
-    keys, index = class_index(
-        raster.values, raster.valid, table, raster=raster.path, table=table_path
-    )
-    density = np.array([carbon_density(table[int(k)]) for k in keys] + [NODATA], dtype=np.float32)
-    index[~raster.valid] = len(keys)  # the nodata entry
     return gather(density, index)
 
 
-def _total(density: np.ndarray, cell_area_m2: float) -> float:
-    """Σ cells (per ha) · cell area (m²) / 10,000 m²/ha: Mg C from Mg C/ha, currency from
-    currency/ha."""
-    valid = density != np.float32(NODATA)
-    total = np.add.reduce(density, axis=None, dtype=np.float64, where=valid)
-    return float(total * cell_area_m2 / 1e4)
+def change(c_bas: np.ndarray, c_alt: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """ΔC = C_alt - C_bas per cell (Mg C/ha, float32), ``NODATA`` where either is nodata."""
+    return np.where(both, c_alt - c_bas, np.float32(NODATA))
+
+
+def present_value(delta: np.ndarray, both: np.ndarray, constant: float) -> np.ndarray:
+    """NPV = ΔC · V per cell (currency/ha, float32), ``NODATA`` where either is nodata."""
+    npv = np.full(delta.shape, NODATA, dtype=np.float32)
+    np.multiply(delta, np.float32(constant), out=npv, where=both)
+    return npv
+
+
+def class_counts(index: np.ndarray, classes: int) -> np.ndarray:
+    """Cells of each class (int64), nodata cells left out."""
+    return count(index, classes)
+
+
+# Pair counts are held in a table of classes² entries up to this size, else as sorted codes.
+PAIR_TABLE = 1 << 22
+
+
+def pair_counts(
+    bas_index: np.ndarray, alt_index: np.ndarray, classes: int, *, rows: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of each (baseline class, scenario class) pair where both are known, as the pairs'
+    codes (baseline position x classes + scenario position, sorted, int64) and their counts
+    (int64): every per-cell value of the change and of its value is one per pair."""
+    size = classes * classes
+    table = np.zeros(size, dtype=np.int64) if size <= PAIR_TABLE else None
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, bas_index.shape[0], rows):
+        a = bas_index[start : start + rows].ravel()
+        b = alt_index[start : start + rows].ravel()
+        both = (a < classes) & (b < classes)
+        code = a[both].astype(np.int64)
+        code *= classes
+        code += b[both]
+        if table is not None:
+            table += np.bincount(code, minlength=size)
+        else:
+            parts.append(np.unique(code, return_counts=True))
+    if table is not None:
+        codes = np.flatnonzero(table)
+        return codes, table[codes]
+    return merge_pair_counts(parts)
+
+
+def merge_pair_counts(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair counts of several parts of a raster (``pair_counts`` of each) added up."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    counts = np.zeros(codes.size, dtype=np.int64)
+    np.add.at(counts, where, np.concatenate([p[1] for p in parts]))
+    return codes, counts
+
+
+def pair_change(density: np.ndarray, codes: np.ndarray, classes: int) -> np.ndarray:
+    """ΔC of each pair of ``pair_counts`` (float32, as ``change`` computes it per cell)."""
+    return density[codes % classes] - density[codes // classes]
+
+
+def total(counts: np.ndarray, values: np.ndarray, cell_area_m2: float) -> float:
+    """Σ count · value (per ha) · cell area (m²) / 10,000 m²/ha: Mg C from Mg C/ha, currency
+    from currency/ha. The counts are whole and the sum exactly rounded (``math.fsum``), so a
+    raster counted block by block gives the same figure as counted whole."""
+    products = counts.astype(np.float64) * values.astype(np.float64)
+    return float(math.fsum(products.tolist()) * cell_area_m2 / 1e4)
+
+
+def grid_of(args: CarbonArgs) -> io.Grid:
+    """The baseline land cover's grid (the scenario must be on the same one), read from the
+    file's header."""
+    shown = str(args.lulc_bas_path)
+    try:
+        with rasterio.open(args.lulc_bas_path) as dataset:
+            grid = io.Grid(dataset.width, dataset.height, dataset.transform, dataset.crs)
+    except rasterio.errors.RasterioIOError as error:
+        raise EngineInputError(shown, f"cannot be read as a raster ({error})") from None
+    io._projected(grid.crs, shown)
+    return grid
+
+
+def valuation_of(args: CarbonArgs) -> float:
+    """The valuation constant V of the arguments."""
+    return valuation_constant(
+        price=float(args.price_per_metric_ton_of_c or 0.0),
+        discount_rate=float(args.discount_rate or 0.0),
+        rate_change=float(args.rate_change or 0.0),
+        years=int(args.lulc_alt_year or 0) - int(args.lulc_bas_year or 0),
+    )
+
+
+def steps_of(args: CarbonArgs) -> int:
+    return 2 + (2 if args.calc_sequestration else 0) + (1 if args.do_valuation else 0)
 
 
 def run(
     args: CarbonArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CarbonResult:
+    problems = validate(args)
+    if problems:
+        raise EngineInputError("arguments", "; ".join(problems))
+    grid = grid_of(args)
+    if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
+        from cityweave.engine.models import carbon_blocks  # loads dask
+
+        return carbon_blocks.run(args, out_dir, grid, progress)
     with io.BackgroundWriter() as writer:
         return _run(args, out_dir, progress, writer)
 
@@ -178,10 +298,7 @@ def _run(
     progress: Callable[[int, int], None] | None,
     writer: io.BackgroundWriter,
 ) -> CarbonResult:
-    problems = validate(args)
-    if problems:
-        raise EngineInputError("arguments", "; ".join(problems))
-    steps = 2 + (2 if args.calc_sequestration else 0) + (1 if args.do_valuation else 0)
+    steps = steps_of(args)
     done = 0
 
     def step() -> None:
@@ -190,13 +307,20 @@ def _run(
         if progress is not None:
             progress(done, steps)
 
+    table_path = str(args.carbon_pools_path)
     table = io.read_table(args.carbon_pools_path, key="lucode", columns=POOLS)
+    classes = len(table)
+    density = densities(table)
     bas = io.read_raster(args.lulc_bas_path, integer=True)
-    c_bas = _storage(bas, table, str(args.carbon_pools_path))
+    area = bas.grid.cell_area_m2
+    bas_index = class_positions(
+        bas.values, bas.valid, table, raster=bas.path, table_path=table_path
+    )
+    c_bas = storage(density, bas_index)
     files = {
         "c_storage_bas": writer.write(out_dir / "c_storage_bas.tif", c_bas, bas.grid, nodata=NODATA)
     }
-    summary = {"c_storage_bas_mg": _total(c_bas, bas.grid.cell_area_m2)}
+    summary = {"c_storage_bas_mg": total(class_counts(bas_index, classes), density[:-1], area)}
     step()
     if args.calc_sequestration and args.lulc_alt_path is not None:
         alt = io.read_raster(args.lulc_alt_path, integer=True)
@@ -206,34 +330,45 @@ def _run(
                 f"is not on the grid of {args.lulc_bas_path} (size, cells and projection must "
                 "be the same)",
             )
-        c_alt = _storage(alt, table, str(args.carbon_pools_path))
+        alt_index = class_positions(
+            alt.values, alt.valid, table, raster=alt.path, table_path=table_path
+        )
+        c_alt = storage(density, alt_index)
         step()
         both = bas.valid & alt.valid
-        change = np.where(both, c_alt - c_bas, np.float32(NODATA))
+        delta = change(c_bas, c_alt, both)
         files["c_storage_alt"] = writer.write(
             out_dir / "c_storage_alt.tif", c_alt, bas.grid, nodata=NODATA
         )
         files["c_change_bas_alt"] = writer.write(
-            out_dir / "c_change_bas_alt.tif", change, bas.grid, nodata=NODATA
+            out_dir / "c_change_bas_alt.tif", delta, bas.grid, nodata=NODATA
         )
-        summary["c_storage_alt_mg"] = _total(c_alt, bas.grid.cell_area_m2)
-        summary["c_change_bas_alt_mg"] = _total(change, bas.grid.cell_area_m2)
+        codes, counts = pair_counts(bas_index, alt_index, classes)
+        per_pair = pair_change(density, codes, classes)
+        summary["c_storage_alt_mg"] = total(class_counts(alt_index, classes), density[:-1], area)
+        summary["c_change_bas_alt_mg"] = total(counts, per_pair, area)
         step()
         if args.do_valuation:
-            constant = valuation_constant(
-                price=float(args.price_per_metric_ton_of_c or 0.0),
-                discount_rate=float(args.discount_rate or 0.0),
-                rate_change=float(args.rate_change or 0.0),
-                years=int(args.lulc_alt_year or 0) - int(args.lulc_bas_year or 0),
-            )
-            npv = np.full(change.shape, NODATA, dtype=np.float32)
-            np.multiply(change, np.float32(constant), out=npv, where=both)
+            constant = valuation_of(args)
+            npv = present_value(delta, both, constant)
             files["npv_alt"] = writer.write(out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA)
-            summary["npv_alt"] = _total(npv, bas.grid.cell_area_m2)
+            pair_npv = present_value(per_pair, np.ones(per_pair.shape, dtype=bool), constant)
+            summary["npv_alt"] = total(counts, pair_npv, area)
             step()
+    return finish(out_dir, files, summary, step)
+
+
+def finish(
+    out_dir: Path,
+    files: dict[str, Path],
+    summary: dict[str, float],
+    step: Callable[[], None] | None = None,
+) -> CarbonResult:
+    """``raster_values_summary.csv`` and the result."""
     files["raster_values_summary"] = io.write_csv(
         out_dir / "raster_values_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],
     )
-    step()
+    if step is not None:
+        step()
     return CarbonResult(files=files, summary=summary)

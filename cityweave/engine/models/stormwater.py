@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from rasterio.features import geometry_mask, rasterize
 from rasterio.transform import Affine
 from rasterio.windows import from_bounds
 
-from cityweave.engine import align, arguments, io
+from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import Convolver, check_reach, dichotomous_kernel
@@ -284,23 +284,32 @@ def read_biophysical(path: Path) -> Biophysical:
     )
 
 
-def read_inputs(args: StormwaterArgs) -> tuple[io.Raster, io.Raster, io.Raster, float]:
+def read_inputs(
+    args: StormwaterArgs, aligned: tuple[io.Grid, float] | None = None
+) -> tuple[io.Raster, io.Raster, io.Raster, float]:
     """Land cover, soil groups and precipitation on one grid, and the cell area for volumes.
 
     InVEST aligns the three by nearest neighbour onto the intersection of their boxes, in
     square cells of the mean of the land cover's two sides; its volumes use the land cover's
     own cell area (``pixel_area``), which differs from the squared cells' when the land
-    cover's cells are not square."""
+    cover's cells are not square. ``aligned``: ``grid_of(args)``, when known."""
+    grid, cell_area = aligned if aligned is not None else grid_of(args)
+    lulc = align.resample(args.lulc_path, grid, "nearest", integer=True)
+    soil = align.resample(args.soil_group_path, grid, "nearest", integer=True)
+    precipitation = align.resample(args.precipitation_path, grid, "nearest")
+    return lulc, soil, precipitation, cell_area
+
+
+def grid_of(args: StormwaterArgs) -> tuple[io.Grid, float]:
+    """The grid ``read_inputs`` aligns the three rasters onto, and the land cover's own cell
+    area (m²) that volumes use."""
     others = [args.soil_group_path, args.precipitation_path]
     grid = align.target_grid(args.lulc_path, others)
     width, height = abs(grid.transform.a), abs(grid.transform.e)
     if width != height:
         side = (width + height) / 2
         grid = align.target_grid(args.lulc_path, others, cell_size=(side, -side))
-    lulc = align.resample(args.lulc_path, grid, "nearest", integer=True)
-    soil = align.resample(args.soil_group_path, grid, "nearest", integer=True)
-    precipitation = align.resample(args.precipitation_path, grid, "nearest")
-    return lulc, soil, precipitation, width * height
+    return grid, width * height
 
 
 def read_lines(path: Path) -> tuple[list[Any], CRS]:
@@ -325,8 +334,17 @@ def road_cells(path: Path, grid: io.Grid) -> np.ndarray:
     """Cells a road centre line crosses, as InVEST burns them (``pygeoprocessing.rasterize``:
     GDAL's line rasteriser, not all touched), the lines first moved to the raster's
     projection."""
-    lines, crs = read_lines(path)
-    lines = io.to_crs(lines, crs, grid.crs)
+    return burn_roads(road_lines(path, grid.crs), grid)
+
+
+def road_lines(path: Path, crs: CRS) -> list[Any]:
+    """The road centre lines of ``path`` in the projection ``crs``."""
+    lines, own = read_lines(path)
+    return io.to_crs(lines, own, crs)
+
+
+def burn_roads(lines: Sequence[Any], grid: io.Grid) -> np.ndarray:
+    """The cells of ``grid`` the lines (in its projection) cross, GDAL's line rasteriser."""
     out = np.zeros((grid.height, grid.width), dtype=np.uint8)
     if lines:
         rasterize(
@@ -387,20 +405,49 @@ def cell_pairs(
             soil.path, f"holds soil groups {', '.join(map(str, bad))}; expected 1 to 4 (A to D)"
         )
     del groups
-    _keys, pair = class_index(lulc.values, land, table.table, raster=lulc.path, table=table_path)
+    pair, connected = pairs(
+        lulc.values, land, soil.values, valid, table, raster=lulc.path, table_path=table_path
+    )
+    return pair, valid, connected
+
+
+def pairs(
+    codes: np.ndarray,
+    land: np.ndarray,
+    groups: np.ndarray,
+    valid: np.ndarray,
+    table: Biophysical,
+    *,
+    raster: str,
+    table_path: str,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``cell_pairs`` of arrays of land-cover codes (known where ``land``) and soil groups
+    (both known where ``valid``, the groups there within 1 to 4), of a whole raster or a
+    block: the pairs (of ``pair_dtype``) and the connected impervious cells."""
+    if land.any():
+        _keys, pair = class_index(codes, land, table.table, raster=raster, table=table_path)
+    else:  # a block without land cover
+        pair = np.zeros(codes.shape, dtype=np.int32)
     connected = None
     if table.connected is not None:
         connected = gather(table.connected, pair)
         connected &= land
     pair *= np.int32(len(SOIL_GROUPS))
-    pair += soil.values
+    pair += groups
     pair -= 1
+    pair[~valid] = len(table.table) * len(SOIL_GROUPS)
+    dtype = pair_dtype(table)
+    return (pair if dtype == pair.dtype else pair.astype(dtype)), connected
+
+
+def pair_dtype(table: Biophysical) -> np.dtype[Any]:
+    """The smallest type holding every pair and the nodata entry: uint8 up to 63 classes, else
+    int16 or int32 (a quarter or half the memory; gathers take any)."""
     nodata = len(table.table) * len(SOIL_GROUPS)
-    pair[~valid] = nodata
-    for small in (np.uint8, np.int16):  # a quarter or half the memory; gathers take any
+    for small in (np.uint8, np.int16):
         if nodata <= np.iinfo(small).max:
-            return pair.astype(small), valid, connected
-    return pair, valid, connected
+            return np.dtype(small)
+    return np.dtype(np.int32)
 
 
 # --- the adjustment ---------------------------------------------------------------------------
@@ -461,6 +508,13 @@ def near_impervious(impervious: np.ndarray, radius_cells: float) -> np.ndarray:
     return near
 
 
+def adjust_reach(radius_cells: float) -> int:
+    """Cells from a cell to the farthest one ``adjust`` looks at: the reach of the
+    neighbourhood mean's kernel or of the "near" disc, whichever is larger."""
+    near = math.sqrt(near_limit(radius_cells) + 0.5)
+    return max(math.floor(radius_cells), math.floor(near))
+
+
 def adjust(
     ratio: np.ndarray, valid: np.ndarray, impervious: np.ndarray, radius_cells: float
 ) -> np.ndarray:
@@ -503,6 +557,26 @@ class Cells:
         others. Each is computed strip by strip from the cells' pairs, precipitation and ratios
         alone, so no other output is held meanwhile. The retention ratio is the adjusted one
         when adjusting (the adjustment writes the unadjusted one)."""
+        for name in self._makers(percolation):
+            yield name, self.raster(name)
+
+    def names(self, *, percolation: bool = False) -> list[str]:
+        """The names of the rasters ``rasters`` yields, in its order."""
+        return list(self._makers(percolation))
+
+    def raster(self, name: str) -> np.ndarray:
+        """One output raster of ``rasters`` (any of both sets), strip by strip."""
+        if name == self.ratio_name and self.adjusted is not None:
+            return self.adjusted
+        make = {**self._makers(True), **self._makers(False)}[name]
+        height, width = self.pair.shape
+        out = np.empty((height, width), dtype=np.float32)
+        for rows in _row_strips(slice(0, height), width):
+            out[rows] = make(rows)
+        return out
+
+    def _makers(self, percolation: bool) -> dict[str, Callable[[slice], np.ndarray]]:
+        """How each output is computed on some rows, by name, in the order written."""
         tables, area, cost = self.tables, self.cell_area_m2, self.replacement_cost
         size, emcs = len(tables.retention) - 1, list(tables.emc.items())
 
@@ -549,15 +623,19 @@ class Cells:
             makers += [(f"avoided_pollutant_load_{p}", load(e, retained)) for p, e in emcs]
             makers += [("runoff_ratio", shed), ("runoff_volume", volume(shed))]
             makers += [(f"actual_pollutant_load_{p}", load(e, shed)) for p, e in emcs]
-        for name, make in makers:
-            if name == self.ratio_name and self.adjusted is not None:
-                yield name, self.adjusted
-                continue
-            height, width = self.pair.shape
-            out = np.empty((height, width), dtype=np.float32)
-            for rows in _row_strips(slice(0, height), width):
-                out[rows] = make(rows)
-            yield name, out
+        return dict(makers)
+
+
+def rainfall(
+    values: np.ndarray, known: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cells with no volume (no ratio, where not ``valid``, or no precipitation, where not
+    ``known``) and the precipitation with 0 on them, in place of ``values``: ``Cells.dry`` and
+    ``Cells.rain``."""
+    dry = ~valid
+    dry |= ~known
+    np.copyto(values, 0, where=dry)
+    return dry, values
 
 
 def _masked(empty: np.ndarray, op: Callable[..., Any], *operands: Any) -> np.ndarray:
@@ -587,6 +665,15 @@ class PairSums:
     @classmethod
     def zero(cls, size: int) -> PairSums:
         return cls(*(np.zeros(size) for _ in range(4)))
+
+    def __add__(self, other: PairSums) -> PairSums:
+        """The sums over the cells of both (parts of a raster that share no cell)."""
+        return PairSums(
+            self.cells + other.cells,
+            self.ratio + other.ratio,
+            self.rain + other.rain,
+            self.kept + other.kept,
+        )
 
     def add(self, cells: Cells, rows: slice, cols: slice, inside: np.ndarray | None) -> None:
         """Add the cells of ``rows`` x ``cols`` with a ratio (and ``inside``)."""
@@ -665,39 +752,91 @@ def area_sums(cells: Cells, geometry: Any, grid: io.Grid) -> PairSums:
     own so polygons may overlap; one covering no cell centre takes, as in pygeoprocessing, the
     cells under its bounding box. Strip by strip over the box."""
     sums = PairSums.zero(len(cells.tables.retention) - 1)
-    if geometry.is_empty:
+    box = area_box(geometry, grid)
+    if box is None:
         return sums
+    if not add_covered(sums, cells, geometry, grid, *box):
+        add_cells(sums, cells, *box)
+    return sums
+
+
+def area_box(geometry: Any, grid: io.Grid) -> tuple[slice, slice] | None:
+    """The rows and columns of ``grid`` under the polygon's bounding box; None when it is
+    empty or misses the grid."""
+    if geometry.is_empty:
+        return None
     left, bottom, right, top = geometry.bounds
     box = from_bounds(left, bottom, right, top, transform=grid.transform)
     col0, row0 = max(0, math.floor(box.col_off)), max(0, math.floor(box.row_off))
     col1 = min(grid.width, math.ceil(box.col_off + box.width))
     row1 = min(grid.height, math.ceil(box.row_off + box.height))
     if col1 <= col0 or row1 <= row0:
-        return sums
-    cols = slice(col0, col1)
+        return None
+    return slice(row0, row1), slice(col0, col1)
+
+
+def add_covered(
+    sums: PairSums,
+    cells: Cells,
+    geometry: Any,
+    grid: io.Grid,
+    rows: slice,
+    cols: slice,
+    origin: tuple[int, int] = (0, 0),
+) -> bool:
+    """Add to ``sums`` the cells of ``rows`` x ``cols`` (of ``grid``) whose centre the polygon
+    covers, strip by strip; whether there was one. ``cells`` holds the cells of ``grid`` from
+    ``origin`` (row, column) on: the whole raster, or a block of it."""
     found = False
-    for rows in _row_strips(slice(row0, row1), col1 - col0):
+    for strip in _row_strips(rows, cols.stop - cols.start):
         inside = geometry_mask(
             [geometry],
-            out_shape=(rows.stop - rows.start, col1 - col0),
-            transform=grid.transform * Affine.translation(col0, rows.start),
+            out_shape=(strip.stop - strip.start, cols.stop - cols.start),
+            transform=grid.transform * Affine.translation(cols.start, strip.start),
             invert=True,
         )
         if inside.any():
             found = True
-            sums.add(cells, rows, cols, inside)
-    if not found:
-        for rows in _row_strips(slice(row0, row1), col1 - col0):
-            sums.add(cells, rows, cols, None)
-    return sums
+            sums.add(cells, *_shifted(strip, cols, origin), inside)
+    return found
+
+
+def add_cells(
+    sums: PairSums, cells: Cells, rows: slice, cols: slice, origin: tuple[int, int] = (0, 0)
+) -> None:
+    """Add to ``sums`` every cell of ``rows`` x ``cols`` (``cells`` from ``origin`` on)."""
+    for strip in _row_strips(rows, cols.stop - cols.start):
+        sums.add(cells, *_shifted(strip, cols, origin), None)
+
+
+def _shifted(rows: slice, cols: slice, origin: tuple[int, int]) -> tuple[slice, slice]:
+    r0, c0 = origin
+    return slice(rows.start - r0, rows.stop - r0), slice(cols.start - c0, cols.stop - c0)
 
 
 def write_areas(path: Path, cells: Cells, grid: io.Grid, out: Path) -> Path:
     """``aggregate_data.gpkg``: the areas in the raster's projection with their own fields and
     InVEST's (``PairSums.fields``), in a GeoPackage layer of the input layer's name."""
-    polygons = io.read_polygons(path)
-    geometries = io.to_crs(polygons.geometries, polygons.crs, grid.crs)
+    polygons, geometries = read_areas(path, grid)
     rows = [area_sums(cells, g, grid).fields(cells) for g in geometries]
+    return write_area_fields(path, polygons, geometries, rows, grid, out)
+
+
+def read_areas(path: Path, grid: io.Grid) -> tuple[io.Polygons, list[Any]]:
+    """The areas of ``path`` and their geometries in the raster's projection."""
+    polygons = io.read_polygons(path)
+    return polygons, io.to_crs(polygons.geometries, polygons.crs, grid.crs)
+
+
+def write_area_fields(
+    path: Path,
+    polygons: io.Polygons,
+    geometries: list[Any],
+    rows: list[dict[str, float]],
+    grid: io.Grid,
+    out: Path,
+) -> Path:
+    """``aggregate_data.gpkg`` from each area's fields (``PairSums.fields``)."""
     extra = {name: np.array([row[name] for row in rows]) for name in rows[0]}
     columns = {**polygons.fields, **extra}
     kind = "MultiPolygon" if any(g.geom_type == "MultiPolygon" for g in geometries) else "Polygon"
@@ -717,6 +856,18 @@ def write_areas(path: Path, cells: Cells, grid: io.Grid, out: Path) -> Path:
 
 
 # --- the run ----------------------------------------------------------------------------------
+
+
+def radius_of(args: StormwaterArgs, grid: io.Grid) -> float:
+    """The retention radius in cells (0 when not adjusting), refused when it reaches past the
+    raster."""
+    if not args.adjust_retention_ratios:
+        return 0.0
+    metres = float(args.retention_radius or 0.0)
+    radius_cells = metres / abs(grid.transform.a)
+    check_reach(radius_cells, (grid.height, grid.width), "retention_radius", metres)
+    return radius_cells
+
 
 # Rasters held by the writer (``io.BackgroundWriter``) may take up to this many bytes, one at
 # least: on a small raster several wait while the sums are computed, on a large one a single
@@ -745,24 +896,22 @@ def run(
         if progress is not None:
             progress(done, steps)
 
+    aligned = grid_of(args)
+    if blocks.wanted(aligned[0]):  # larger than memory, or a cluster: block by block
+        from cityweave.engine.models import stormwater_blocks  # loads dask
+
+        return stormwater_blocks.run(args, out_dir, *aligned, progress)
     table = read_biophysical(args.biophysical_table)
-    lulc, soil, rain, cell_area = read_inputs(args)
+    lulc, soil, rain, cell_area = read_inputs(args, aligned)
     grid = lulc.grid
-    radius_cells = 0.0
-    if args.adjust_retention_ratios:
-        metres = float(args.retention_radius or 0.0)
-        radius_cells = metres / abs(grid.transform.a)
-        check_reach(radius_cells, (grid.height, grid.width), "retention_radius", metres)
+    radius_cells = radius_of(args, grid)
     pair, valid, connected = cell_pairs(lulc, soil, table, str(args.biophysical_table))
     del lulc, soil
     tables = PairTables.of(table)
     advance()
 
-    dry = ~valid
-    dry |= ~rain.valid
-    precipitation = rain.values
+    dry, precipitation = rainfall(rain.values, rain.valid, valid)
     del rain
-    np.copyto(precipitation, 0, where=dry)
     cells = Cells(
         pair=pair,
         dry=dry,
