@@ -177,10 +177,15 @@ def blocked_runs(module: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return calls
 
 
+@pytest.mark.parametrize("sequestration", [True, False])
 def test_carbon_block_by_block_equals_the_whole_array(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sequestration: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    args = carbon.CarbonArgs.from_invest(fixture_args("carbon", tmp_path))
+    invest = fixture_args("carbon", tmp_path)
+    if not sequestration:
+        invest = {**invest, "calc_sequestration": False, "do_valuation": False}
+    args = carbon.CarbonArgs.from_invest(invest)
+    steps: list[tuple[int, int]] = []
     memory, blocked = tmp_path / "memory", tmp_path / "blocked"
     calls = blocked_runs(carbon_blocks, monkeypatch)
     first = carbon.run(args, memory)
@@ -189,17 +194,16 @@ def test_carbon_block_by_block_equals_the_whole_array(
     # blocks 8 cells wide.
     monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
     monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "10")
-    second = carbon.run(args, blocked)
+    second = carbon.run(args, blocked, progress=lambda done, total: steps.append((done, total)))
     assert len(calls) == 1
+    assert steps[-1][0] == steps[-1][1] == carbon.steps_of(args)
     assert list(second.files) == list(first.files)
     assert second.summary == first.summary  # counts per class added up: equal, not close
-    assert set(first.summary) == {
-        "c_storage_bas_mg",
-        "c_storage_alt_mg",
-        "c_change_bas_alt_mg",
-        "npv_alt",
-    }
-    for name in ("c_storage_bas", "c_storage_alt", "c_change_bas_alt", "npv_alt"):
+    names = ["c_storage_bas", "c_storage_alt", "c_change_bas_alt", "npv_alt"]
+    if not sequestration:
+        names = names[:1]
+    assert list(first.summary) == [f"{n}_mg" if n.startswith("c_") else n for n in names]
+    for name in names:
         ours, nodata = read_tif(blocked / f"{name}.tif")
         reference, reference_nodata = read_tif(memory / f"{name}.tif")
         assert nodata == reference_nodata
@@ -208,6 +212,19 @@ def test_carbon_block_by_block_equals_the_whole_array(
     assert (blocked / "raster_values_summary.csv").read_text() == (
         memory / "raster_values_summary.csv"
     ).read_text()
+
+
+def test_carbon_blocks_name_the_missing_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invest = fixture_args("carbon", tmp_path)
+    codes = np.arange(48 * 48, dtype=np.int16).reshape(48, 48) % 9 + 1
+    codes[40, 41] = 77  # in the last block only
+    invest["lulc_alt_path"] = write_tif(tmp_path / "alt.tif", codes, nodata=-1)
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "10")
+    with pytest.raises(EngineInputError, match=r"has no row for the land-cover codes 77 found"):
+        carbon.run(carbon.CarbonArgs.from_invest(invest), tmp_path / "out")
 
 
 # --- stormwater -----------------------------------------------------------------------------
@@ -327,3 +344,31 @@ def test_stormwater_on_a_two_worker_cluster(
         second = stormwater.run(parsed, blocked)
     assert len(calls) == 1
     assert_same_stormwater(first, second, memory, blocked)
+
+
+def test_stormwater_blocks_warp_precipitation_on_another_grid_like_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Precipitation on 30 m cells offset from the 10 m land cover: every block is warped on its
+    # own (nearest), and must give the whole-array warp's cells.
+    args = fixture_args("stormwater", tmp_path)
+    rain = np.random.default_rng(7).uniform(400, 1400, (18, 18)).astype(np.float32)
+    rain[3, 4] = -1  # nodata
+    args["precipitation_path"] = write_tif(
+        tmp_path / "rain_30m.tif", rain, cell=30.0, nodata=-1, origin=(499_985.0, 5_000_013.0)
+    )
+    first, second, memory, blocked = stormwater_both(args, tmp_path, monkeypatch, "16")
+    assert_same_stormwater(first, second, memory, blocked)
+
+
+def test_stormwater_blocks_name_bad_soil_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = fixture_args("stormwater", tmp_path)
+    soils, _ = read_tif(Path(args["soil_group_path"]))
+    soils[45, 2] = 5  # in a block of the last row only
+    args["soil_group_path"] = write_tif(tmp_path / "soils_5.tif", soils, nodata=-1)
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "10")
+    with pytest.raises(EngineInputError, match=r"soils_5\.tif: holds soil groups 5; expected"):
+        stormwater.run(stormwater.StormwaterArgs.from_invest(args), tmp_path / "out")

@@ -195,33 +195,35 @@ def class_counts(index: np.ndarray, classes: int) -> np.ndarray:
     return count(index, classes)
 
 
-# Pair counts are held in a table of classes² entries up to this size, else as sorted codes.
+# Pair counts are held in a table of (classes + 1)² entries up to this size, else as codes.
 PAIR_TABLE = 1 << 22
 
 
 def pair_counts(
     bas_index: np.ndarray, alt_index: np.ndarray, classes: int, *, rows: int = 256
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cells of each (baseline class, scenario class) pair where both are known, as the pairs'
-    codes (baseline position x classes + scenario position, sorted, int64) and their counts
-    (int64): every per-cell value of the change and of its value is one per pair."""
-    size = classes * classes
+    """Cells of each (baseline class, scenario class) pair, nodata (position ``classes``) a
+    class of its own, as the pairs' codes (baseline position x (classes + 1) + scenario
+    position, sorted, int64) and their counts (int64): both land covers' counts per class and
+    every per-cell value of the change and of its value follow from them. Strip by strip of
+    ``rows`` rows, with no 64-bit copy of the whole raster."""
+    side = classes + 1
+    size = side * side
     table = np.zeros(size, dtype=np.int64) if size <= PAIR_TABLE else None
     parts: list[tuple[np.ndarray, np.ndarray]] = []
+    buffer = np.empty((min(rows, bas_index.shape[0]), bas_index.shape[1]), dtype=np.intp)
     for start in range(0, bas_index.shape[0], rows):
-        a = bas_index[start : start + rows].ravel()
-        b = alt_index[start : start + rows].ravel()
-        both = (a < classes) & (b < classes)
-        code = a[both].astype(np.int64)
-        code *= classes
-        code += b[both]
+        strip = bas_index[start : start + rows]
+        code = buffer[: strip.shape[0]]
+        np.multiply(strip, side, out=code)
+        code += alt_index[start : start + rows]
         if table is not None:
-            table += np.bincount(code, minlength=size)
+            table += np.bincount(code.ravel(), minlength=size)
         else:
             parts.append(np.unique(code, return_counts=True))
     if table is not None:
         codes = np.flatnonzero(table)
-        return codes, table[codes]
+        return codes.astype(np.int64), table[codes]
     return merge_pair_counts(parts)
 
 
@@ -234,12 +236,35 @@ def merge_pair_counts(
     codes, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
     counts = np.zeros(codes.size, dtype=np.int64)
     np.add.at(counts, where, np.concatenate([p[1] for p in parts]))
-    return codes, counts
+    return codes.astype(np.int64), counts
+
+
+def pair_classes(
+    codes: np.ndarray, counts: np.ndarray, classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of each class of the baseline and of the scenario (int64), from pair counts."""
+    side = classes + 1
+    out = []
+    for position in (codes // side, codes % side):
+        per_class = np.zeros(side, dtype=np.int64)
+        np.add.at(per_class, position, counts)
+        out.append(per_class[:classes])
+    return out[0], out[1]
+
+
+def known_pairs(
+    codes: np.ndarray, counts: np.ndarray, classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs where both land covers are known."""
+    side = classes + 1
+    known = (codes // side < classes) & (codes % side < classes)
+    return codes[known], counts[known]
 
 
 def pair_change(density: np.ndarray, codes: np.ndarray, classes: int) -> np.ndarray:
     """ΔC of each pair of ``pair_counts`` (float32, as ``change`` computes it per cell)."""
-    return density[codes % classes] - density[codes // classes]
+    side = classes + 1
+    return density[codes % side] - density[codes // side]
 
 
 def total(counts: np.ndarray, values: np.ndarray, cell_area_m2: float) -> float:
@@ -248,6 +273,30 @@ def total(counts: np.ndarray, values: np.ndarray, cell_area_m2: float) -> float:
     raster counted block by block gives the same figure as counted whole."""
     products = counts.astype(np.float64) * values.astype(np.float64)
     return float(math.fsum(products.tolist()) * cell_area_m2 / 1e4)
+
+
+def sequestration_totals(
+    codes: np.ndarray,
+    counts: np.ndarray,
+    density: np.ndarray,
+    cell_area_m2: float,
+    constant: float | None,
+) -> dict[str, float]:
+    """The totals of both land covers, of the change and (with the valuation constant) of its
+    value, from the pair counts of the whole raster (``pair_counts``)."""
+    classes = density.size - 1
+    bas, alt = pair_classes(codes, counts, classes)
+    out = {
+        "c_storage_bas_mg": total(bas, density[:-1], cell_area_m2),
+        "c_storage_alt_mg": total(alt, density[:-1], cell_area_m2),
+    }
+    codes, counts = known_pairs(codes, counts, classes)
+    delta = pair_change(density, codes, classes)
+    out["c_change_bas_alt_mg"] = total(counts, delta, cell_area_m2)
+    if constant is not None:
+        npv = present_value(delta, np.ones(delta.shape, dtype=bool), constant)
+        out["npv_alt"] = total(counts, npv, cell_area_m2)
+    return out
 
 
 def grid_of(args: CarbonArgs) -> io.Grid:
@@ -320,9 +369,13 @@ def _run(
     files = {
         "c_storage_bas": writer.write(out_dir / "c_storage_bas.tif", c_bas, bas.grid, nodata=NODATA)
     }
-    summary = {"c_storage_bas_mg": total(class_counts(bas_index, classes), density[:-1], area)}
+    sequestration = args.calc_sequestration and args.lulc_alt_path is not None
+    summary = {"c_storage_bas_mg": 0.0}
+    if not sequestration:  # else counted with the scenario's classes, in one pass
+        summary["c_storage_bas_mg"] = total(class_counts(bas_index, classes), density[:-1], area)
     step()
-    if args.calc_sequestration and args.lulc_alt_path is not None:
+    if sequestration:
+        assert args.lulc_alt_path is not None
         alt = io.read_raster(args.lulc_alt_path, integer=True)
         if not alt.grid.same_as(bas.grid):
             raise EngineInputError(
@@ -343,17 +396,13 @@ def _run(
         files["c_change_bas_alt"] = writer.write(
             out_dir / "c_change_bas_alt.tif", delta, bas.grid, nodata=NODATA
         )
+        constant = valuation_of(args) if args.do_valuation else None
         codes, counts = pair_counts(bas_index, alt_index, classes)
-        per_pair = pair_change(density, codes, classes)
-        summary["c_storage_alt_mg"] = total(class_counts(alt_index, classes), density[:-1], area)
-        summary["c_change_bas_alt_mg"] = total(counts, per_pair, area)
+        summary.update(sequestration_totals(codes, counts, density, area, constant))
         step()
-        if args.do_valuation:
-            constant = valuation_of(args)
+        if constant is not None:
             npv = present_value(delta, both, constant)
             files["npv_alt"] = writer.write(out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA)
-            pair_npv = present_value(per_pair, np.ones(per_pair.shape, dtype=bool), constant)
-            summary["npv_alt"] = total(counts, pair_npv, area)
             step()
     return finish(out_dir, files, summary, step)
 

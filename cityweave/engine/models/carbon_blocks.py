@@ -1,9 +1,10 @@
 """Carbon storage and sequestration block by block, on dask arrays (``engine/blocks.py``): the
 same per-cell densities, change and value as ``carbon.py`` for a region larger than memory, on
 this machine's threads or a ``dask.distributed`` cluster. Carbon looks at no neighbour, so
-blocks need no overlap. The totals are the cells of each class, and of each (baseline class,
-scenario class) pair, counted per block and added up, then multiplied by the per-class values
-as the in-memory run does: they equal its totals exactly, as every cell equals its cells.
+blocks need no overlap. The totals are the cells of each class, or of each (baseline class,
+scenario class) pair, counted per block and added up, then multiplied by the per-class (per
+pair) values as the in-memory run does: they equal its totals exactly, as every cell equals
+its cells.
 """
 
 from __future__ import annotations
@@ -108,20 +109,14 @@ def run(
         with blocks.store(outputs, grid, lock) as stored:
             results = dask.compute(stored, *counts)[1:]
     files = {path.stem: path for path in outputs}
-    bas_counts = sum(r[0] for r in results)
-    summary = {"c_storage_bas_mg": carbon.total(bas_counts, density[:-1], area)}
     if sequestration:
+        codes, pairs = carbon.merge_pair_counts(results)
+        summary = carbon.sequestration_totals(codes, pairs, density, area, constant)
+    else:
+        per_class = sum(results)
+        summary = {"c_storage_bas_mg": carbon.total(per_class, density[:-1], area)}
+    while done < steps - 1:  # the rasters, the change and its value: written
         step()
-        alt_counts = sum(r[1] for r in results)
-        codes, pairs = carbon.merge_pair_counts([r[2] for r in results])
-        per_pair = carbon.pair_change(density, codes, classes)
-        summary["c_storage_alt_mg"] = carbon.total(alt_counts, density[:-1], area)
-        summary["c_change_bas_alt_mg"] = carbon.total(pairs, per_pair, area)
-        step()
-        if constant is not None:
-            pair_npv = carbon.present_value(per_pair, np.ones(per_pair.shape, bool), constant)
-            summary["npv_alt"] = carbon.total(pairs, pair_npv, area)
-            step()
     return carbon.finish(out_dir, files, summary, step)
 
 
@@ -179,10 +174,9 @@ def _survey(lulcs: list[da.Array], sources: list[blocks.Source]) -> list[np.ndar
     return [np.unique(np.concatenate([p[i] for p in parts])) for i in range(len(lulcs))]
 
 
-def _block_counts(indexes: tuple[np.ndarray, ...], classes: int) -> tuple[Any, ...]:
-    """Cells per class of each land cover and, with a scenario, per pair, on one block."""
-    bas_counts = carbon.class_counts(indexes[0], classes)
+def _block_counts(indexes: tuple[np.ndarray, ...], classes: int) -> Any:
+    """Cells per class of the baseline or, with a scenario, per pair of classes, on one
+    block."""
     if len(indexes) == 1:
-        return (bas_counts,)
-    alt_counts = carbon.class_counts(indexes[1], classes)
-    return bas_counts, alt_counts, carbon.pair_counts(indexes[0], indexes[1], classes)
+        return carbon.class_counts(indexes[0], classes)
+    return carbon.pair_counts(indexes[0], indexes[1], classes)

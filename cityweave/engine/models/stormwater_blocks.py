@@ -244,8 +244,9 @@ class _Roads:
         self.margin = max(abs(grid.transform.a), abs(grid.transform.e))
 
     def __call__(self, sub: io.Grid) -> np.ndarray:
-        left, top = sub.transform * (0, 0)
-        right, bottom = sub.transform * (sub.width, sub.height)
+        t = sub.transform  # north up (``align.target_grid``)
+        left, top = t.c, t.f
+        right, bottom = t.c + sub.width * t.a, t.f + sub.height * t.e
         left, right = min(left, right) - self.margin, max(left, right) + self.margin
         bottom, top = min(bottom, top) - self.margin, max(bottom, top) + self.margin
         b = self.bounds
