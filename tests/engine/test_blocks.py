@@ -249,10 +249,14 @@ def stormwater_both(
 
 
 def assert_same_stormwater(first: Any, second: Any, memory: Path, blocked: Path) -> None:
+    adjusted = "adjusted_retention_ratio" in first.files
+    # Sums of the same cells in another order; with the adjustment, of ratios within the FFT's
+    # round-off (equal to the last bit on the fixture, but not promised).
+    rtol = 1e-6 if adjusted else 1e-12
     assert list(second.files) == list(first.files)
     assert list(second.summary) == list(first.summary)
     for name, value in first.summary.items():
-        assert second.summary[name] == pytest.approx(value, rel=1e-12, abs=1e-12), name
+        assert second.summary[name] == pytest.approx(value, rel=rtol, abs=1e-12), name
     assert sorted(p.name for p in blocked.glob("*.tif")) == sorted(
         p.name for p in memory.glob("*.tif")
     )
@@ -261,7 +265,7 @@ def assert_same_stormwater(first: Any, second: Any, memory: Path, blocked: Path)
         reference, reference_nodata = read_tif(path)
         assert nodata == reference_nodata
         np.testing.assert_array_equal(ours == nodata, reference == nodata, err_msg=path.name)
-        if path.stem in STORMWATER_EXACT or "adjusted_retention_ratio" not in first.files:
+        if path.stem in STORMWATER_EXACT or not adjusted:
             np.testing.assert_array_equal(ours, reference, err_msg=path.name)
         else:  # the neighbourhood mean's FFT, on a block instead of the whole raster
             known = reference != nodata
@@ -270,7 +274,7 @@ def assert_same_stormwater(first: Any, second: Any, memory: Path, blocked: Path)
         reference, ours = fields(first.files["aggregate"]), fields(second.files["aggregate"])
         assert list(ours) == list(reference)
         for field, values in reference.items():
-            np.testing.assert_allclose(ours[field], values, rtol=1e-12, atol=1e-12, err_msg=field)
+            np.testing.assert_allclose(ours[field], values, rtol=rtol, atol=1e-12, err_msg=field)
 
 
 def test_stormwater_block_by_block_equals_the_whole_array(
