@@ -128,3 +128,43 @@ def test_valuation_needs_its_arguments(folder: Path) -> None:
             ),
             folder / "out",
         )
+
+
+def test_strip_by_strip_names_every_missing_code_and_leaves_no_outputs(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Strips of one row: code 7 is in the first strip, code 9 in the last. The first strip
+    # is written before the second fails; no output may be left behind.
+    monkeypatch.setattr(carbon, "STRIP_ROWS", 1)
+    write_tif(folder / "bas.tif", np.array([[1, 7], [2, 2], [9, 1]], dtype=np.uint8))
+    with pytest.raises(
+        EngineInputError, match=r"pools.csv: has no row for the land-cover codes 7, 9"
+    ):
+        carbon.run(
+            carbon.CarbonArgs(folder / "bas.tif", write_csv(folder / "pools.csv", POOLS)),
+            folder / "out",
+        )
+    assert not list((folder / "out").glob("*.tif"))
+
+
+def test_strips_give_the_whole_raster_s_cells_and_totals(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = {
+        "calc_sequestration": True,
+        "lulc_alt_path": write_tif(folder / "alt.tif", SCENARIO),
+        "do_valuation": True,
+        "lulc_bas_year": 2020,
+        "lulc_alt_year": 2030,
+        "price_per_metric_ton_of_c": 50,
+        "discount_rate": 5,
+        "rate_change": 0,
+    }
+    whole = carbon.run(args(folder, **extra), folder / "whole")
+    monkeypatch.setattr(carbon, "STRIP_ROWS", 2)  # 3 rows: a strip of 2, then one of 1
+    strips = carbon.run(args(folder, **extra), folder / "strips")
+    assert strips.summary == whole.summary
+    for name in ("c_storage_bas", "c_storage_alt", "c_change_bas_alt", "npv_alt"):
+        np.testing.assert_array_equal(
+            read_tif(strips.files[name])[0], read_tif(whole.files[name])[0]
+        )

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio.windows import Window
 
 from cityweave.engine import arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index, count, gather
+from cityweave.engine.lookup import class_index, count, gather, missing_codes
 from cityweave.engine.spec import Input, ModelSpec, Output
 
 POOLS = ("c_above", "c_below", "c_soil", "c_dead")
@@ -337,74 +339,110 @@ def run(
         from cityweave.engine.models import carbon_blocks  # loads dask
 
         return carbon_blocks.run(args, out_dir, grid, progress)
-    with io.BackgroundWriter() as writer:
-        return _run(args, out_dir, progress, writer)
+    return _run(args, out_dir, progress)
+
+
+# The in-memory run goes strip by strip of this many rows (two rows of 256-cell tiles): the land
+# covers are read whole, every output is computed and written a strip at a time, so a 4000 x
+# 4000 run holds 64 MB of codes and a few MB of outputs instead of four 64 MB rasters.
+STRIP_ROWS = 512
 
 
 def _run(
     args: CarbonArgs,
     out_dir: Path,
     progress: Callable[[int, int], None] | None,
-    writer: io.BackgroundWriter,
 ) -> CarbonResult:
-    steps = steps_of(args)
-    done = 0
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, steps)
-
     table_path = str(args.carbon_pools_path)
     table = io.read_table(args.carbon_pools_path, key="lucode", columns=POOLS)
     classes = len(table)
     density = densities(table)
     bas = io.read_raster(args.lulc_bas_path, integer=True)
-    area = bas.grid.cell_area_m2
-    bas_index = class_positions(
-        bas.values, bas.valid, table, raster=bas.path, table_path=table_path
-    )
-    c_bas = storage(density, bas_index)
-    files = {
-        "c_storage_bas": writer.write(out_dir / "c_storage_bas.tif", c_bas, bas.grid, nodata=NODATA)
-    }
+    grid = bas.grid
     sequestration = args.calc_sequestration and args.lulc_alt_path is not None
-    summary = {"c_storage_bas_mg": 0.0}
-    if not sequestration:  # else counted with the scenario's classes, in one pass
-        summary["c_storage_bas_mg"] = total(class_counts(bas_index, classes), density[:-1], area)
-    step()
+    alt = None
     if sequestration:
         assert args.lulc_alt_path is not None
         alt = io.read_raster(args.lulc_alt_path, integer=True)
-        if not alt.grid.same_as(bas.grid):
+        if not alt.grid.same_as(grid):
             raise EngineInputError(
                 str(args.lulc_alt_path),
                 f"is not on the grid of {args.lulc_bas_path} (size, cells and projection must "
                 "be the same)",
             )
-        alt_index = class_positions(
-            alt.values, alt.valid, table, raster=alt.path, table_path=table_path
+    constant = valuation_of(args) if sequestration and args.do_valuation else None
+    names = ["c_storage_bas"]
+    if sequestration:
+        names += ["c_storage_alt", "c_change_bas_alt"]
+    if constant is not None:
+        names.append("npv_alt")
+    files = {name: out_dir / f"{name}.tif" for name in names}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = io.raster_profile(grid, np.dtype(np.float32), NODATA)
+    strips = range(0, grid.height, STRIP_ROWS)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    counts = np.zeros(classes, dtype=np.int64)
+    try:
+        with ExitStack() as stack:
+            outputs = {
+                name: stack.enter_context(rasterio.open(path, "w", **profile))
+                for name, path in files.items()
+            }
+            for number, top in enumerate(strips):
+                rows = slice(top, top + STRIP_ROWS)
+                window = Window(0, top, grid.width, min(STRIP_ROWS, grid.height - top))
+                bas_index = _positions(bas, rows, table, table_path)
+                c_bas = storage(density, bas_index)
+                outputs["c_storage_bas"].write(c_bas, 1, window=window)
+                if alt is None:
+                    counts += class_counts(bas_index, classes)
+                else:
+                    alt_index = _positions(alt, rows, table, table_path)
+                    c_alt = storage(density, alt_index)
+                    both = bas.valid[rows] & alt.valid[rows]
+                    delta = change(c_bas, c_alt, both)
+                    outputs["c_storage_alt"].write(c_alt, 1, window=window)
+                    outputs["c_change_bas_alt"].write(delta, 1, window=window)
+                    if constant is not None:
+                        npv = present_value(delta, both, constant)
+                        outputs["npv_alt"].write(npv, 1, window=window)
+                    parts.append(pair_counts(bas_index, alt_index, classes))
+                if progress is not None:
+                    progress(number + 1, len(strips) + 1)
+    except BaseException:
+        for path in files.values():  # no half-written outputs
+            path.unlink(missing_ok=True)
+        raise
+    if alt is None:
+        summary = {"c_storage_bas_mg": total(counts, density[:-1], grid.cell_area_m2)}
+    else:
+        codes, pair_count = merge_pair_counts(parts)
+        summary = sequestration_totals(codes, pair_count, density, grid.cell_area_m2, constant)
+    result = finish(out_dir, files, summary)
+    if progress is not None:
+        progress(len(strips) + 1, len(strips) + 1)
+    return result
+
+
+def _positions(
+    raster: io.Raster, rows: slice, table: Mapping[int, Mapping[str, float]], table_path: str
+) -> np.ndarray:
+    """``class_positions`` of one strip; a code the table lacks is named with every other
+    code of the whole raster the table lacks."""
+    try:
+        return class_positions(
+            raster.values[rows],
+            raster.valid[rows],
+            table,
+            raster=raster.path,
+            table_path=table_path,
         )
-        c_alt = storage(density, alt_index)
-        step()
-        both = bas.valid & alt.valid
-        delta = change(c_bas, c_alt, both)
-        files["c_storage_alt"] = writer.write(
-            out_dir / "c_storage_alt.tif", c_alt, bas.grid, nodata=NODATA
-        )
-        files["c_change_bas_alt"] = writer.write(
-            out_dir / "c_change_bas_alt.tif", delta, bas.grid, nodata=NODATA
-        )
-        constant = valuation_of(args) if args.do_valuation else None
-        codes, counts = pair_counts(bas_index, alt_index, classes)
-        summary.update(sequestration_totals(codes, counts, density, area, constant))
-        step()
-        if constant is not None:
-            npv = present_value(delta, both, constant)
-            files["npv_alt"] = writer.write(out_dir / "npv_alt.tif", npv, bas.grid, nodata=NODATA)
-            step()
-    return finish(out_dir, files, summary, step)
+    except EngineInputError:
+        missing = missing_codes(raster.values, raster.valid, table)
+        listed = ", ".join(str(code) for code in missing[:50])
+        raise EngineInputError(
+            table_path, f"has no row for the land-cover codes {listed} found in {raster.path}"
+        ) from None
 
 
 def finish(
