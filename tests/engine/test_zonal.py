@@ -36,3 +36,33 @@ def test_a_polygon_covering_no_cell_centre_takes_the_cells_under_its_box() -> No
     np.testing.assert_array_equal(stats.count, [1, 0])
     assert stats.sums["v"][0] == 1.0
     assert np.isnan(stats.mean("v")[1])
+
+
+def test_geojson_burns_the_same_cells_as_the_shapes_themselves() -> None:
+    from rasterio.features import rasterize
+    from shapely.geometry import MultiPolygon, Point, Polygon
+
+    from cityweave.engine.zonal import geojson
+
+    transform = from_origin(0.0, 100.0, 1.0, 1.0)
+    ring = Polygon([(5, 95), (40, 97), (35, 60), (8, 55)], holes=[[(15, 85), (25, 85), (20, 70)]])
+    shapes = [
+        ring,
+        MultiPolygon([box(50, 50, 70, 70), box(75, 10, 95, 40)]),
+        Point(3, 3).buffer(2.5),
+        Polygon(),  # empty: passed through as it is
+        box(60, 80, 90, 95),
+    ]
+    mappings = geojson(shapes)
+    assert mappings[3] is shapes[3]
+    assert mappings[1]["type"] == "MultiPolygon" and len(mappings[1]["coordinates"]) == 2
+    assert len(mappings[0]["coordinates"][0]) == 2  # the exterior ring and its hole
+    kept = [i for i, shape in enumerate(shapes) if not shape.is_empty]
+    mine = rasterize(
+        ((mappings[i], i + 1) for i in kept), out_shape=(100, 100), transform=transform
+    )
+    theirs = rasterize(
+        ((shapes[i], i + 1) for i in kept), out_shape=(100, 100), transform=transform
+    )
+    assert (theirs > 0).sum() > 2000  # every shape burns cells
+    np.testing.assert_array_equal(mine, theirs)

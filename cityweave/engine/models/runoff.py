@@ -19,7 +19,7 @@ import shapely
 
 from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index, count, gather
+from cityweave.engine.lookup import class_index, count
 from cityweave.engine.spec import Input, ModelSpec, Output
 from cityweave.engine.zonal import zone_counts
 
@@ -371,31 +371,28 @@ def run(
     per_pair = per_pair_values(cn, args.rainfall_depth, grid.cell_area_m2)
     if progress:
         progress(2, 4)
-    files: dict[str, Path] = {}
-    with io.BackgroundWriter(queued=0) as writer:
-        for name, table_values in written(per_pair, args.keep_intermediate).items():
-            flat = table_values.astype(np.float32).ravel()
-            cells = writer.buffer(pair.shape, np.float32)
-            gather(np.append(flat, np.float32(NODATA)), pair, out=cells)
-            files[name] = writer.write(
-                out_dir / f"{FOLDERS.get(name, '')}{name}.tif", cells, grid, nodata=NODATA
-            )
-        del cells
-        writer.release()
-        if progress:
-            progress(3, 4)
-        counts = count(pair, cn.size)  # the nodata entry, cn.size, is left out
-        summary = summarise(per_pair, counts, int(valid.sum()))
-        if args.aoi_watersheds_path is not None:
-            zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
-            files["flood_risk_service"] = write_watersheds(
-                args.aoi_watersheds_path,
-                grid,
-                zones,
-                per_pair,
-                out_dir,
-                damage,
-            )
+    tables = {
+        out_dir / f"{FOLDERS.get(name, '')}{name}.tif": np.append(
+            values.astype(np.float32).ravel(), np.float32(NODATA)
+        )
+        for name, values in written(per_pair, args.keep_intermediate).items()
+    }
+    io.write_gathered(tables, pair, grid, nodata=NODATA)
+    files: dict[str, Path] = {path.stem: path for path in tables}
+    if progress:
+        progress(3, 4)
+    counts = count(pair, cn.size)  # the nodata entry, cn.size, is left out
+    summary = summarise(per_pair, counts, int(valid.sum()))
+    if args.aoi_watersheds_path is not None:
+        zones = watershed_counts(args.aoi_watersheds_path, grid, pair, valid, cn.size)
+        files["flood_risk_service"] = write_watersheds(
+            args.aoi_watersheds_path,
+            grid,
+            zones,
+            per_pair,
+            out_dir,
+            damage,
+        )
     files["runoff_summary"] = io.write_csv(
         out_dir / "runoff_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],
