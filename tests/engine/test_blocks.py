@@ -11,9 +11,14 @@ from typing import Any
 import numpy as np
 import pyogrio.raw
 import pytest
+import shapely
+from rasterio.crs import CRS
 
+from cityweave.engine import io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.models import (
+    access,
+    access_blocks,
     carbon,
     carbon_blocks,
     cooling,
@@ -21,7 +26,7 @@ from cityweave.engine.models import (
     stormwater,
     stormwater_blocks,
 )
-from tests.engine.conftest import read_tif, write_tif
+from tests.engine.conftest import read_tif, write_csv, write_tif
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invest"
 
@@ -376,3 +381,204 @@ def test_stormwater_blocks_name_bad_soil_groups(
     monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "10")
     with pytest.raises(EngineInputError, match=r"soils_5\.tif: holds soil groups 5; expected"):
         stormwater.run(stormwater.StormwaterArgs.from_invest(args), tmp_path / "out")
+
+
+# --- urban nature access --------------------------------------------------------------------
+
+ACCESS_TABLE = (
+    "lucode,urban_nature,search_radius_m\n1,1,400\n2,0.8,340\n4,0.25,260\n5,0,\n6,0.1,400\n"
+)
+ACCESS_GROUPS = "pop_group,search_radius_m\npop_kids,340\npop_adults,400\npop_old,260\n"
+
+
+def access_city(folder: Path, *, people_cell: float = 20.0) -> dict[str, Any]:
+    """A 64 x 64 city of 20 m cells (blocks of 16 cut it in 16): nature of classes 1, 4 and 6
+    scattered, no nature (5) elsewhere, a few land-cover and people cells unknown. Its green
+    spaces (class 1, 13 cells make 0.5 ha) join only across block corners and edges: an
+    anti-diagonal of 13 cells over the corner of blocks (0, 1) and (1, 0), a diagonal over
+    the corner of blocks (2, 2) and (3, 3), a bar across two blocks; 12 cells straddling a
+    block edge are too few. Three admin units with pop_ shares, and a sliver covering no cell
+    centre (the cells under its box count)."""
+    rng = np.random.default_rng(11)
+    lulc = rng.choice(np.array([4, 5, 6], dtype=np.int16), (64, 64), p=[0.3, 0.6, 0.1])
+    for r in range(9, 22):
+        lulc[r, 31 - r] = 1
+    for r in range(42, 55):
+        lulc[r, r] = 1
+    lulc[5, 40:61] = 1
+    lulc[30:33, 46:50] = 1
+    lulc[46:49, 14:18] = 2  # green (0.8), but 12 cells across four blocks: too few
+    lulc[0:3, 0:3] = -1
+    people = rng.uniform(0, 40, (64, 64)).astype(np.float32)
+    people[rng.random((64, 64)) < 0.03] = -1
+    people[20:26, 50:60] = 0.0
+    origin = (500_000.0, 5_000_000.0)
+    if people_cell != 20.0:  # the people on another grid: density-warped, block by block
+        size = int(np.ceil(64 * 20 / people_cell)) + 1
+        people = rng.uniform(0, 40 * (people_cell / 20) ** 2, (size, size)).astype(np.float32)
+        people[3, 4] = -1
+        origin = (499_990.0, 5_000_007.0)
+    x0, y1 = 500_000.0, 5_000_000.0
+    units = [
+        shapely.box(x0, y1 - 700, x0 + 700, y1),
+        shapely.box(x0 + 700, y1 - 1280, x0 + 1400, y1 + 50),
+        shapely.box(x0 - 100, y1 - 1280, x0 + 700, y1 - 700),
+        shapely.box(x0 + 101, y1 - 109, x0 + 105, y1 - 101),  # a sliver: no cell centre
+    ]
+    shares = {
+        "pop_kids": [0.2, 0.3, 0.25, 0.1],
+        "pop_adults": [0.6, 0.5, 0.55, 0.8],
+        "pop_old": [0.2, 0.2, 0.2, 0.1],
+    }
+    layer = io.Polygons(
+        units, {k: np.array(v) for k, v in shares.items()}, CRS.from_epsg(32633), "admin"
+    )
+    return {
+        "lulc_raster_path": write_tif(folder / "lulc.tif", lulc, cell=20.0, nodata=-1),
+        "lulc_attribute_table": write_csv(folder / "nature.csv", ACCESS_TABLE),
+        "population_raster_path": write_tif(
+            folder / "people.tif", people, cell=people_cell, nodata=-1, origin=origin
+        ),
+        "admin_boundaries_vector_path": io.write_polygons(folder / "admin.shp", layer, {}),
+        "population_group_radii_table": write_csv(folder / "groups.csv", ACCESS_GROUPS),
+        "urban_nature_demand": 2.0,
+        "keep_intermediate": True,
+    }
+
+
+def assert_same_access(first: Any, second: Any, memory: Path, blocked: Path) -> None:
+    assert sorted(second.files) == sorted(first.files)
+    assert list(second.summary) == list(first.summary)
+    for name, value in first.summary.items():
+        assert second.summary[name] == pytest.approx(value, rel=1e-6), name
+    rasters = sorted(path.relative_to(memory) for path in memory.rglob("*.tif"))
+    assert rasters == sorted(path.relative_to(blocked) for path in blocked.rglob("*.tif"))
+    assert len(rasters) >= 10
+    for relative in rasters:
+        ours, nodata = read_tif(blocked / relative)
+        reference, reference_nodata = read_tif(memory / relative)
+        name = str(relative)
+        assert nodata == reference_nodata and ours.dtype == reference.dtype, name
+        np.testing.assert_array_equal(ours == nodata, reference == nodata, err_msg=name)
+        known = reference != nodata
+        assert known.any(), name
+        if reference.dtype == np.uint8:  # the WHO indicator: 1 or 0
+            np.testing.assert_array_equal(ours, reference, err_msg=name)
+            continue
+        # Float64 FFTs on a block instead of the whole raster, stored as float32.
+        scale = float(np.abs(reference[known]).max())
+        np.testing.assert_allclose(
+            ours[known], reference[known], rtol=1e-5, atol=1e-6 * scale, err_msg=name
+        )
+    if "admin_boundaries" in first.files:
+        reference = fields(first.files["admin_boundaries"])
+        ours = fields(second.files["admin_boundaries"])
+        assert list(ours) == list(reference)
+        for field, values in reference.items():
+            np.testing.assert_allclose(ours[field], values, rtol=1e-5, atol=1e-9, err_msg=field)
+
+
+def access_both(
+    args: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: str = "16"
+) -> tuple[Any, Any, Path, Path]:
+    parsed = access.AccessArgs.from_invest(args)
+    memory, blocked = tmp_path / "memory", tmp_path / "blocked"
+    calls = blocked_runs(access_blocks, monkeypatch)
+    first = access.run(parsed, memory)
+    assert not calls
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", chunk)
+    steps: list[tuple[int, int]] = []
+    second = access.run(parsed, blocked, progress=lambda done, total: steps.append((done, total)))
+    assert len(calls) == 1
+    assert steps[-1][0] == steps[-1][1]
+    return first, second, memory, blocked
+
+
+@pytest.mark.parametrize(
+    ("mode", "decay", "extra"),
+    [
+        # 330 m = 16.5 cells; the exponential kernel reaches 2 x 17 + 1 = 35 cells: three blocks.
+        ("uniform radius", "exponential", {"search_radius": 330.0, "aggregate_by_pop_group": True}),
+        # 260, 340 and 400 m (13, 17 and 20 cells) per class.
+        ("radius per urban nature class", "gaussian", {}),
+        # 260, 340 and 400 m per group, and the admin units' pop_ shares.
+        ("radius per population group", "density", {}),
+    ],
+)
+def test_access_block_by_block_equals_the_whole_array(
+    mode: str, decay: str, extra: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = {
+        **access_city(tmp_path),
+        "search_radius_mode": mode,
+        "decay_function": decay,
+        **extra,
+    }
+    first, second, memory, blocked = access_both(args, tmp_path, monkeypatch)
+    assert_same_access(first, second, memory, blocked)
+    # The WHO indicator is no foregone conclusion: some people are within 300 m of a green
+    # space, some are not, and the two diagonals are green spaces only when joined across
+    # the blocks' corners (each of their halves alone is too small).
+    who, nodata = read_tif(memory / "who_green_space_access.tif")
+    assert 0.2 < first.summary["who_share_within_300m"] < 0.9
+    assert who[(who != nodata)].min() == 0 and who[6, 6] == who[60, 50] == 1
+    admin = fields(first.files["admin_boundaries"])
+    assert not np.isnan(admin["SUP_DEMadm_cap"][3])
+    assert admin["WHO_pop_adm"][3] > 0  # the sliver: the cell under its box
+
+
+def test_access_blocks_warp_people_on_another_grid_like_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # People on 30 m cells offset from the 20 m land cover: every block density-warps a window
+    # of the file, and must give the whole-array warp's counts. A dichotomy of 250 m.
+    args = {
+        **access_city(tmp_path, people_cell=30.0),
+        "search_radius_mode": "uniform radius",
+        "decay_function": "dichotomy",
+        "search_radius": 250.0,
+    }
+    first, second, memory, blocked = access_both(args, tmp_path, monkeypatch, chunk="20")
+    assert_same_access(first, second, memory, blocked)
+
+
+def test_access_blocks_name_the_missing_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = {
+        **access_city(tmp_path),
+        "search_radius_mode": "uniform radius",
+        "decay_function": "dichotomy",
+        "search_radius": 100.0,
+    }
+    lulc, _ = read_tif(Path(args["lulc_raster_path"]))
+    lulc[50, 61] = 77  # in the last block only
+    args["lulc_raster_path"] = write_tif(tmp_path / "lulc_77.tif", lulc, cell=20.0, nodata=-1)
+    monkeypatch.setenv("CITYWEAVE_ENGINE_MAX_CELLS", "1")
+    monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "16")
+    with pytest.raises(EngineInputError, match=r"has no row for the land-cover codes 77 found"):
+        access.run(access.AccessArgs.from_invest(args), tmp_path / "out")
+
+
+def test_access_on_a_two_worker_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import LocalCluster
+
+    args = {
+        **access_city(tmp_path),
+        "search_radius_mode": "uniform radius",
+        "decay_function": "gaussian",
+        "search_radius": 400.0,
+    }
+    parsed = access.AccessArgs.from_invest(args)
+    memory, blocked = tmp_path / "memory", tmp_path / "blocked"
+    first = access.run(parsed, memory)
+    calls = blocked_runs(access_blocks, monkeypatch)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        monkeypatch.setenv("DASK_SCHEDULER", cluster.scheduler_address)
+        monkeypatch.setenv("CITYWEAVE_ENGINE_CHUNK", "32")
+        second = access.run(parsed, blocked)
+    assert len(calls) == 1
+    assert_same_access(first, second, memory, blocked)

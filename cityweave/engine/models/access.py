@@ -30,7 +30,7 @@ import scipy.ndimage
 import shapely
 from rasterio.features import rasterize
 
-from cityweave.engine import align, arguments, io
+from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -345,11 +345,24 @@ def green_spaces(green: np.ndarray, cell_area_m2: float) -> np.ndarray:
     joined by an edge or a corner (8-connectivity: a park drawn as a diagonal band of cells
     stays one park), each patch's area its cells times the cell area."""
 
-    labels, count = scipy.ndimage.label(green, structure=np.ones((3, 3), dtype=bool))
-    area = np.bincount(labels.ravel(), minlength=count + 1) * cell_area_m2
-    large = area >= WHO_MIN_AREA_M2 * (1 - 1e-9)
+    labels, count = scipy.ndimage.label(green, structure=PATCH_STRUCTURE)
+    large = large_patches(np.bincount(labels.ravel(), minlength=count + 1), cell_area_m2)
     large[0] = False
     return large[labels]
+
+
+PATCH_STRUCTURE = np.ones((3, 3), dtype=bool)  # cells joined by an edge or a corner
+
+
+def large_patches(cells: np.ndarray, cell_area_m2: float) -> np.ndarray:
+    """Whether patches of ``cells`` cells each are green spaces of at least
+    ``WHO_MIN_AREA_M2``."""
+    return np.asarray(cells * cell_area_m2 >= WHO_MIN_AREA_M2 * (1 - 1e-9))
+
+
+def who_disc(cell_size_m: float) -> np.ndarray:
+    """The disc of ``WHO_DISTANCE_M`` on cells of ``cell_size_m``."""
+    return dichotomous_kernel(WHO_DISTANCE_M / cell_size_m * (1 + 1e-9), normalise=False)
 
 
 def within_reach(spaces: np.ndarray, cell_size_m: float) -> np.ndarray:
@@ -357,7 +370,7 @@ def within_reach(spaces: np.ndarray, cell_size_m: float) -> np.ndarray:
     of a cell of ``spaces``: at least one such cell under a disc of that radius. The counts
     are whole numbers; a single-precision FFT's error on them (about 1e-6 of the largest) is
     far below the 0.5 that separates 0 from 1."""
-    disc = dichotomous_kernel(WHO_DISTANCE_M / cell_size_m * (1 + 1e-9), normalise=False)
+    disc = who_disc(cell_size_m)
     plan = SpectralPlan(spaces.shape, disc.shape[0] // 2)
     return np.asarray(plan.convolve(plan.spectrum(spaces), disc) >= 0.5)
 
@@ -403,7 +416,8 @@ class _Population:
     weight: np.ndarray | None = None
 
 
-def _read_inputs(args: AccessArgs) -> _Inputs:
+def read_nature_table(args: AccessArgs) -> dict[int, dict[str, float]]:
+    """The urban nature share of every class, checked to lie within 0 to 1."""
     table = io.read_table(args.lulc_attribute_table, key="lucode", columns=("urban_nature",))
     shown = str(args.lulc_attribute_table)
     for code, row in table.items():
@@ -411,16 +425,26 @@ def _read_inputs(args: AccessArgs) -> _Inputs:
             raise EngineInputError(
                 shown, f"lucode {code}: urban_nature {row['urban_nature']:g} is not within 0 to 1"
             )
-    # InVEST: both rasters onto the intersection of their boxes, not snapped, the land cover's
-    # cells made square (the mean of their sides); the people as counts, density-warped. On
-    # the land cover's own grid, the counts are read as they are (InVEST's density round trip
-    # changes them by a float32 rounding at most).
+    return table
+
+
+def target_grid(args: AccessArgs) -> io.Grid:
+    """InVEST's grid: both rasters onto the intersection of their boxes, not snapped, the land
+    cover's cells made square (the mean of their sides)."""
     paths = (args.lulc_raster_path, [args.population_raster_path])
     grid = align.target_grid(*paths, snap=False)
     width, height = abs(grid.transform.a), abs(grid.transform.e)
     if width != height:  # InVEST's _square_off_pixels
         side = (width + height) / 2
         grid = align.target_grid(*paths, snap=False, cell_size=(side, -side))
+    return grid
+
+
+def _read_inputs(args: AccessArgs, grid: io.Grid) -> _Inputs:
+    table = read_nature_table(args)
+    shown = str(args.lulc_attribute_table)
+    # The people as counts, density-warped. On the land cover's own grid, the counts are read
+    # as they are (InVEST's density round trip changes them by a float32 rounding at most).
     lulc = align.resample(args.lulc_raster_path, grid, "nearest", integer=True)
     own = align.target_grid(args.population_raster_path, snap=False)
     population = (
@@ -513,15 +537,20 @@ def _group_radii(path: Path, fields: Sequence[str], admin: str) -> dict[str, flo
     return {f: radii[f.lower()] for f in fields}
 
 
-def _sums(args: AccessArgs, metres: float, grid: io.Grid, name: str) -> WeightedSums:
-    """The weighted sums of the search radius ``metres``, named ``name`` in errors: InVEST's
+def search_kernel(args: AccessArgs, metres: float, grid: io.Grid, name: str) -> np.ndarray:
+    """The decay kernel of the search radius ``metres``, named ``name`` in errors: InVEST's
     radius in cells is ``metres / cell width``."""
     cells = abs(metres / grid.transform.a)
     if args.decay_function != "dichotomy" and cells <= 0:
         raise EngineInputError(name, f"the {args.decay_function} decay needs a radius above 0 m")
     kernel = decay_kernel(args.decay_function, cells)
     check_reach(kernel.shape[0] // 2, (grid.height, grid.width), name, metres)
-    return WeightedSums((grid.height, grid.width), kernel)
+    return kernel
+
+
+def _sums(args: AccessArgs, metres: float, grid: io.Grid, name: str) -> WeightedSums:
+    """The weighted sums of the search radius ``metres`` (``search_kernel``)."""
+    return WeightedSums((grid.height, grid.width), search_kernel(args, metres, grid, name))
 
 
 def _read_admin(path: Path, grid: io.Grid) -> io.Polygons:
@@ -622,7 +651,12 @@ def _run(
         if progress:
             progress(done, steps)
 
-    data = _read_inputs(args)
+    grid = target_grid(args)
+    if blocks.wanted(grid):  # larger than memory, or a cluster: block by block
+        from cityweave.engine.models import access_blocks  # loads dask
+
+        return access_blocks.run(args, out_dir, grid, progress)
+    data = _read_inputs(args, grid)
     grid, valid = data.grid, data.valid
     admin = None
     if args.admin_boundaries_vector_path is not None:
@@ -650,14 +684,8 @@ def _run(
     zones: dict[str, dict[str, np.ndarray]] = {}
     where = valid
     for group in populations:
-        # The balance per person, SUP_DEMi_cap, and for the people: SUP_DEMi, under and over.
-        balance = group.supply - need
-        layers = {
-            "supply": group.supply if group.weight is None else group.weight * group.supply,
-            "total": balance * group.people,
-            "under": np.where(balance < 0, group.people, np.float32(0.0)),
-            "over": np.where(balance > 0, group.people, np.float32(0.0)),
-        }
+        layers = population_layers(group.supply, group.people, group.weight, need)
+        balance = layers.pop("balance")
         for name, values in layers.items():  # the groups' sums; everyone's, as they are
             totals[name] = totals[name] + values if name in totals else values
         where = group.where
@@ -707,6 +735,47 @@ def _run(
     )
     advance()
     return AccessResult(files=write.files, summary=summary)
+
+
+def population_layers(
+    supply: np.ndarray, people: np.ndarray, weight: np.ndarray | None, need: np.float32
+) -> dict[str, np.ndarray]:
+    """The balance per person (SUP_DEMi_cap), and for the people: the supply weighted by the
+    group's share (everyone's as it is), the balance times the people (SUP_DEMi), the under-
+    and the oversupplied people."""
+    balance = supply - need
+    return {
+        "balance": balance,
+        "supply": supply if weight is None else weight * supply,
+        "total": balance * people,
+        "under": np.where(balance < 0, people, np.float32(0.0)),
+        "over": np.where(balance > 0, people, np.float32(0.0)),
+    }
+
+
+def admin_units(admin: io.Polygons, grid: io.Grid) -> np.ndarray:
+    """The admin unit of every cell (int32): its position in the layer, ``len(units)`` for no
+    unit; where units overlap, the later one, as GDAL burns them."""
+    return rasterize(
+        ((g, i) for i, g in enumerate(admin.geometries)),
+        out_shape=(grid.height, grid.width),
+        transform=grid.transform,
+        fill=len(admin.geometries),  # the share table's last entry: no unit
+        dtype="int32",
+    )
+
+
+def group_people(
+    people: np.ndarray,
+    inside: np.ndarray,
+    unit: np.ndarray,
+    shares: Mapping[str, np.ndarray],
+    names: Sequence[str],
+) -> np.ndarray:
+    """The people of the groups ``names`` per cell: their units' shares of the cell's people,
+    0 outside the units (float32)."""
+    weight = np.sum([gather(shares[name], unit) for name in names], axis=0)
+    return np.where(inside, people * weight, np.float32(0.0)).astype(np.float32)
 
 
 def _uniform(args: AccessArgs, data: _Inputs, write: _Writer) -> _Population:
@@ -771,13 +840,7 @@ def _per_group(
     grid, valid = data.grid, data.valid
     assert args.population_group_radii_table is not None
     radii = _group_radii(args.population_group_radii_table, list(shares), admin.path)
-    unit = rasterize(
-        ((g, i) for i, g in enumerate(admin.geometries)),
-        out_shape=valid.shape,
-        transform=grid.transform,
-        fill=len(admin.geometries),  # the share table's last entry: no unit
-        dtype="int32",
-    )
+    unit = admin_units(admin, grid)
     inside = valid & (unit < len(admin.geometries))
     table = str(args.population_group_radii_table)
     kept: dict[float, WeightedSums] = {}
@@ -789,8 +852,7 @@ def _per_group(
         return kept[radius]
 
     def people_of(names: Sequence[str]) -> np.ndarray:
-        weight = np.sum([gather(shares[name], unit) for name in names], axis=0)
-        return np.where(inside, data.people * weight, np.float32(0.0)).astype(np.float32)
+        return group_people(data.people, inside, unit, shares, names)
 
     by_radius = {r: [g for g in shares if radii[g] == r] for r in sorted(set(radii.values()))}
     reaching = np.zeros(valid.shape, dtype=np.float32)
@@ -865,15 +927,44 @@ def _summary(
     def total_of(values: np.ndarray) -> float:
         return float(values.sum(dtype=np.float64))
 
-    population, everyone, within = (total_of(x) for x in (people, data.people, near_people))
+    totals = {
+        name: total_of(values)
+        for name, values in summed(people, data.people, supply, total, under, over, near_people)
+    }
+    return summary_of(totals, data.area_m2)
+
+
+def summed(
+    people: Any,
+    everyone: Any,
+    supply: Any,
+    total: Any,
+    under: Any,
+    over: Any,
+    near_people: Any,
+) -> Iterator[tuple[str, Any]]:
+    """The rasters whose sums make the summary (``summary_of``), by name: numpy arrays, or
+    the dask arrays of a blocked run."""
+    yield "population", people
+    yield "everyone", everyone
+    yield "supplied", people * supply
+    yield "total", total
+    yield "under", under
+    yield "over", over
+    yield "near", near_people
+
+
+def summary_of(totals: Mapping[str, float], area_m2: float) -> dict[str, float]:
+    """The summary's figures from the sums of ``summed``'s rasters."""
+    population, everyone, within = totals["population"], totals["everyone"], totals["near"]
     per_person = (lambda x: x / population) if population > 0 else (lambda x: math.nan)
     return {
         "population": population,
-        "urban_nature_area_m2": data.area_m2,
-        "supply_percapita_mean_m2": per_person(total_of(people * supply)),
-        "balance_percapita_m2": per_person(total_of(total)),
-        "undersupplied_population": total_of(under),
-        "oversupplied_population": total_of(over),
+        "urban_nature_area_m2": area_m2,
+        "supply_percapita_mean_m2": per_person(totals["supplied"]),
+        "balance_percapita_m2": per_person(totals["total"]),
+        "undersupplied_population": totals["under"],
+        "oversupplied_population": totals["over"],
         "who_population_within_300m": within,
         "who_share_within_300m": within / everyone if everyone > 0 else math.nan,
     }
