@@ -92,12 +92,19 @@ class Source:
     nodata: float | int | None
 
     @classmethod
-    def open(cls, path: str | Path, grid: io.Grid, method: str) -> Source:
+    def open(cls, path: str | Path, grid: io.Grid, method: str, *, integer: bool = False) -> Source:
+        """``integer`` requires whole-number codes (land cover, soil groups), as
+        ``io.read_raster`` does."""
         try:
             with rasterio.open(path) as dataset:
-                return cls(str(path), grid, method, dataset.dtypes[0], dataset.nodata)
+                source = cls(str(path), grid, method, dataset.dtypes[0], dataset.nodata)
         except rasterio.errors.RasterioIOError as error:
             raise EngineInputError(str(path), f"cannot be read as a raster ({error})") from None
+        if integer and not np.issubdtype(np.dtype(source.dtype), np.integer):
+            raise EngineInputError(
+                source.path, f"holds {source.dtype} values; expected integer codes"
+            )
+        return source
 
     def block(self, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
         sub = sub_grid(self.grid, rows, cols)

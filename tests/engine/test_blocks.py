@@ -582,3 +582,13 @@ def test_access_on_a_two_worker_cluster(tmp_path: Path, monkeypatch: pytest.Monk
         second = access.run(parsed, blocked)
     assert len(calls) == 1
     assert_same_access(first, second, memory, blocked)
+
+
+def test_a_block_source_of_codes_refuses_fractional_values(tmp_path: Path) -> None:
+    from cityweave.engine import blocks
+
+    path = write_tif(tmp_path / "lulc.tif", np.full((4, 4), 1.5, dtype=np.float32), nodata=None)
+    grid = io.read_raster(path).grid
+    assert blocks.Source.open(path, grid, "nearest").dtype == "float32"  # values: allowed
+    with pytest.raises(EngineInputError, match=r"lulc\.tif: holds float32 values; expected int"):
+        blocks.Source.open(path, grid, "mode", integer=True)

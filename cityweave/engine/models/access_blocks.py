@@ -90,11 +90,7 @@ def run(
 
     table = access.read_nature_table(args)
     chunk = blocks.chunk_size()
-    lulc_source = blocks.Source.open(args.lulc_raster_path, grid, "nearest")
-    if not np.issubdtype(np.dtype(lulc_source.dtype), np.integer):
-        raise EngineInputError(
-            lulc_source.path, f"holds {lulc_source.dtype} values; expected integer codes"
-        )
+    lulc_source = blocks.Source.open(args.lulc_raster_path, grid, "nearest", integer=True)
     people_source = _population_source(args.population_raster_path, grid)
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".access-blocks-", dir=out_dir))

@@ -121,10 +121,7 @@ def run(
 
 
 def _source(path: Path, grid: io.Grid) -> blocks.Source:
-    source = blocks.Source.open(path, grid, "nearest")
-    if not np.issubdtype(np.dtype(source.dtype), np.integer):
-        raise EngineInputError(source.path, f"holds {source.dtype} values; expected integer codes")
-    return source
+    return blocks.Source.open(path, grid, "nearest", integer=True)
 
 
 def _same_grid(path: Path, base: Path, grid: io.Grid) -> None:

@@ -58,12 +58,8 @@ def run(
     cooling.check_reach(mix_cells, shape, "t_air_average_radius", args.t_air_average_radius)
     buildings = cooling.read_buildings(args, grid) if args.do_energy_valuation else None
     chunk = blocks.chunk_size()
-    lulc_source = blocks.Source.open(args.lulc_raster_path, grid, "mode")
+    lulc_source = blocks.Source.open(args.lulc_raster_path, grid, "mode", integer=True)
     et0_source = blocks.Source.open(args.ref_eto_raster_path, grid, "cubicspline")
-    if not np.issubdtype(np.dtype(lulc_source.dtype), np.integer):
-        raise EngineInputError(
-            lulc_source.path, f"holds {lulc_source.dtype} values; expected integer codes"
-        )
     lulc = lulc_source.array(chunk)
     et0 = et0_source.array(chunk)
 

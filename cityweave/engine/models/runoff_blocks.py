@@ -31,13 +31,10 @@ def run(
     table_path = str(args.curve_number_table_path)
     table = io.read_table(args.curve_number_table_path, key="lucode", columns=runoff.CN_COLUMNS)
     chunk = blocks.chunk_size()
-    lulc_source = blocks.Source.open(args.lulc_path, grid, "mode")
-    soil_source = blocks.Source.open(args.soils_hydrological_group_raster_path, grid, "mode")
-    for source in (lulc_source, soil_source):
-        if not np.issubdtype(np.dtype(source.dtype), np.integer):
-            raise EngineInputError(
-                source.path, f"holds {source.dtype} values; expected integer codes"
-            )
+    lulc_source = blocks.Source.open(args.lulc_path, grid, "mode", integer=True)
+    soil_source = blocks.Source.open(
+        args.soils_hydrological_group_raster_path, grid, "mode", integer=True
+    )
     lulc = lulc_source.array(chunk)
     soil = soil_source.array(chunk)
     lulc_nodata, soil_nodata = lulc_source.nodata, soil_source.nodata

@@ -45,7 +45,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
 ) -> stormwater.StormwaterResult:
     aggregate = args.aggregate_areas_path
-    steps = 3 + int(args.adjust_retention_ratios) + int(aggregate is not None)
+    steps = stormwater.steps_of(args)
     done = 0
 
     def advance() -> None:
@@ -57,14 +57,9 @@ def run(
     table = stormwater.read_biophysical(args.biophysical_table)
     table_path = str(args.biophysical_table)
     chunk = blocks.chunk_size()
-    lulc_source = blocks.Source.open(args.lulc_path, grid, "nearest")
-    soil_source = blocks.Source.open(args.soil_group_path, grid, "nearest")
+    lulc_source = blocks.Source.open(args.lulc_path, grid, "nearest", integer=True)
+    soil_source = blocks.Source.open(args.soil_group_path, grid, "nearest", integer=True)
     rain_source = blocks.Source.open(args.precipitation_path, grid, "nearest")
-    for source in (lulc_source, soil_source):
-        if not np.issubdtype(np.dtype(source.dtype), np.integer):
-            raise EngineInputError(
-                source.path, f"holds {source.dtype} values; expected integer codes"
-            )
     radius_cells = stormwater.radius_of(args, grid)
     roads = args.road_centerlines_path if args.adjust_retention_ratios else None
     lines = stormwater.road_lines(roads, grid.crs) if roads is not None else []
