@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -183,6 +183,26 @@ def write_raster(
     return path
 
 
+@contextmanager
+def new_rasters(
+    paths: Sequence[Path], grid: Grid, *, nodata: float
+) -> Iterator[list[rasterio.io.DatasetWriter]]:
+    """Float32 GeoTIFFs on ``grid`` open for writing window by window (``raster_profile``),
+    closed on leaving; if anything fails inside, none of them is left behind."""
+    profile = raster_profile(grid, np.dtype(np.float32), nodata)
+    try:
+        with ExitStack() as stack:
+            datasets = []
+            for path in paths:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                datasets.append(stack.enter_context(rasterio.open(path, "w", **profile)))
+            yield datasets
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
+
+
 def write_gathered(
     outputs: Mapping[Path, np.ndarray],
     index: np.ndarray,
@@ -196,26 +216,16 @@ def write_gathered(
     compressing finished tiles on its own threads meanwhile. Each output's cells are touched
     once, in a few MB, where whole arrays would cost 64 MB each at 4000 x 4000 cells, mostly
     to map their pages in (decision 0010). If anything fails, no output is left behind."""
-    profile = raster_profile(grid, np.dtype(np.float32), nodata)
+    tables = [values.astype(np.float32, copy=False) for values in outputs.values()]
     strip = np.empty((min(rows, grid.height), grid.width), dtype=np.float32)
-    try:
-        with ExitStack() as stack:
-            datasets = []
-            for path, values in outputs.items():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                dataset = stack.enter_context(rasterio.open(path, "w", **profile))
-                datasets.append((dataset, values.astype(np.float32, copy=False)))
-            for top in range(0, grid.height, rows):
-                cells = index[top : top + rows]
-                out = strip[: cells.shape[0]]
-                window = Window(0, top, grid.width, cells.shape[0])
-                for dataset, values in datasets:
-                    gather(values, cells, out=out)
-                    dataset.write(out, 1, window=window)
-    except BaseException:
-        for path in outputs:
-            path.unlink(missing_ok=True)
-        raise
+    with new_rasters(list(outputs), grid, nodata=nodata) as datasets:
+        for top in range(0, grid.height, rows):
+            cells = index[top : top + rows]
+            out = strip[: cells.shape[0]]
+            window = Window(0, top, grid.width, cells.shape[0])
+            for dataset, values in zip(datasets, tables, strict=True):
+                gather(values, cells, out=out)
+                dataset.write(out, 1, window=window)
 
 
 class BackgroundWriter:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -377,42 +376,32 @@ def _run(
     if constant is not None:
         names.append("npv_alt")
     files = {name: out_dir / f"{name}.tif" for name in names}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    profile = io.raster_profile(grid, np.dtype(np.float32), NODATA)
     strips = range(0, grid.height, STRIP_ROWS)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     counts = np.zeros(classes, dtype=np.int64)
-    try:
-        with ExitStack() as stack:
-            outputs = {
-                name: stack.enter_context(rasterio.open(path, "w", **profile))
-                for name, path in files.items()
-            }
-            for number, top in enumerate(strips):
-                rows = slice(top, top + STRIP_ROWS)
-                window = Window(0, top, grid.width, min(STRIP_ROWS, grid.height - top))
-                bas_index = _positions(bas, rows, table, table_path)
-                c_bas = storage(density, bas_index)
-                outputs["c_storage_bas"].write(c_bas, 1, window=window)
-                if alt is None:
-                    counts += class_counts(bas_index, classes)
-                else:
-                    alt_index = _positions(alt, rows, table, table_path)
-                    c_alt = storage(density, alt_index)
-                    both = bas.valid[rows] & alt.valid[rows]
-                    delta = change(c_bas, c_alt, both)
-                    outputs["c_storage_alt"].write(c_alt, 1, window=window)
-                    outputs["c_change_bas_alt"].write(delta, 1, window=window)
-                    if constant is not None:
-                        npv = present_value(delta, both, constant)
-                        outputs["npv_alt"].write(npv, 1, window=window)
-                    parts.append(pair_counts(bas_index, alt_index, classes))
-                if progress is not None:
-                    progress(number + 1, len(strips) + 1)
-    except BaseException:
-        for path in files.values():  # no half-written outputs
-            path.unlink(missing_ok=True)
-        raise
+    with io.new_rasters(list(files.values()), grid, nodata=NODATA) as datasets:
+        outputs = dict(zip(names, datasets, strict=True))
+        for number, top in enumerate(strips):
+            rows = slice(top, top + STRIP_ROWS)
+            window = Window(0, top, grid.width, min(STRIP_ROWS, grid.height - top))
+            bas_index = _positions(bas, rows, table, table_path)
+            c_bas = storage(density, bas_index)
+            outputs["c_storage_bas"].write(c_bas, 1, window=window)
+            if alt is None:
+                counts += class_counts(bas_index, classes)
+            else:
+                alt_index = _positions(alt, rows, table, table_path)
+                c_alt = storage(density, alt_index)
+                both = bas.valid[rows] & alt.valid[rows]
+                delta = change(c_bas, c_alt, both)
+                outputs["c_storage_alt"].write(c_alt, 1, window=window)
+                outputs["c_change_bas_alt"].write(delta, 1, window=window)
+                if constant is not None:
+                    npv = present_value(delta, both, constant)
+                    outputs["npv_alt"].write(npv, 1, window=window)
+                parts.append(pair_counts(bas_index, alt_index, classes))
+            if progress is not None:
+                progress(number + 1, len(strips) + 1)
     if alt is None:
         summary = {"c_storage_bas_mg": total(counts, density[:-1], grid.cell_area_m2)}
     else:

@@ -881,13 +881,19 @@ class StormwaterResult:
     summary: dict[str, float]
 
 
+def steps_of(args: StormwaterArgs) -> int:
+    """The progress steps of a run: inputs, ratios, volumes, the adjustment and the areas if
+    asked for."""
+    return 3 + int(args.adjust_retention_ratios) + int(args.aggregate_areas_path is not None)
+
+
 def run(
     args: StormwaterArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> StormwaterResult:
     problems = validate(args)
     if problems:
         raise EngineInputError("arguments", "; ".join(problems))
-    steps = 3 + int(args.adjust_retention_ratios) + int(args.aggregate_areas_path is not None)
+    steps = steps_of(args)
     done = 0
 
     def advance() -> None:
