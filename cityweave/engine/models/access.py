@@ -247,8 +247,8 @@ def validate(args: AccessArgs) -> list[str]:
 def gaussian_decay(distance: np.ndarray, radius: float) -> np.ndarray:
     """w = (e^(-(d/r)^2 / 2) - e^(-1/2)) / (1 - e^(-1/2)): 1 at the centre, 0 at the radius
     (``_kernel_gaussian``; d and r in cells)."""
-    edge = np.e ** (-0.5)
-    return (np.e ** (-0.5 * (distance / radius) ** 2) - edge) / (1 - edge)
+    edge = math.e ** (-0.5)
+    return (math.e ** (-0.5 * (distance / radius) ** 2) - edge) / (1 - edge)
 
 
 def density_decay(distance: np.ndarray, radius: float) -> np.ndarray:
