@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.fft
 
+from cityweave.engine import fft
 from cityweave.engine.errors import EngineInputError
 
 # pygeoprocessing.convolve_2d's ``set_tol_to_zero``: results within this of 0 are set to 0, so
@@ -80,22 +80,31 @@ class Convolver:
         if rows % 2 != 1 or cols % 2 != 1:
             raise ValueError("a kernel has an odd number of rows and columns")
         self._fft_shape = (
-            scipy.fft.next_fast_len(self.shape[0] + rows - 1, real=True),
-            scipy.fft.next_fast_len(self.shape[1] + cols - 1, real=True),
+            fft.fast_length(self.shape[0] + rows - 1),
+            fft.fast_length(self.shape[1] + cols - 1),
         )
-        self._kernel_fft = scipy.fft.rfft2(
-            self.kernel.astype(np.float64), s=self._fft_shape, workers=-1
-        )
+        self._kernel_fft = fft.forward_rows(self.kernel.astype(np.float64), self._fft_shape)
 
     @property
     def reach(self) -> int:
         """Cells from the centre to the kernel's edge: the overlap a block needs."""
         return self.kernel.shape[0] // 2
 
+    @property
+    def fft_shape(self) -> tuple[int, int]:
+        """The FFT's shape: an array of the convolver's shape padded with zeros to it."""
+        return self._fft_shape
+
+    def raw(self, values: np.ndarray) -> np.ndarray:
+        """The plain convolution of ``values``, of the convolver's shape or already padded
+        with zeros to ``fft_shape`` (then transformed without a copy), cropped to the
+        convolver's shape; no tolerance to 0."""
+        return self._raw(values)
+
     def _raw(self, values: np.ndarray) -> np.ndarray:
-        spectrum = scipy.fft.rfft2(values, s=self._fft_shape, workers=-1)
+        spectrum = fft.forward(values, self._fft_shape)
         spectrum *= self._kernel_fft
-        full = scipy.fft.irfft2(spectrum, s=self._fft_shape, workers=-1)
+        full = fft.inverse(spectrum, self._fft_shape)
         r0, c0 = self.kernel.shape[0] // 2, self.kernel.shape[1] // 2
         return full[r0 : r0 + self.shape[0], c0 : c0 + self.shape[1]]
 
@@ -164,35 +173,30 @@ class SpectralPlan:
         # lands on cell j. The full result spans n + 2 * reach cells and the cells kept are
         # reach .. reach + n - 1, so L >= n + reach keeps every wrapped cell out of them.
         self.fft_shape = (
-            scipy.fft.next_fast_len(self.shape[0] + self.reach, real=True),
-            scipy.fft.next_fast_len(self.shape[1] + self.reach, real=True),
+            fft.fast_length(self.shape[0] + self.reach),
+            fft.fast_length(self.shape[1] + self.reach),
         )
 
-    def spectrum(self, values: np.ndarray) -> np.ndarray:
-        """The FFT of ``values`` (zero beyond the array)."""
-        return scipy.fft.rfft2(np.asarray(values, dtype=self.dtype), s=self.fft_shape, workers=-1)
+    def spectrum(self, values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """The FFT of ``values`` (zero beyond the array, and where ``where`` is False), copied
+        once, into the FFT's zero-padded input."""
+        padded = np.zeros(self.fft_shape, dtype=self.dtype)
+        height, width = self.shape
+        np.copyto(padded[:height, :width], values, where=True if where is None else where)
+        return fft.forward(padded, self.fft_shape)
 
     def kernel_spectrum(self, kernel: np.ndarray) -> np.ndarray:
         if kernel.shape[0] // 2 > self.reach:
             raise ValueError(
                 f"a kernel reaching {kernel.shape[0] // 2} cells, plan for {self.reach}"
             )
-        # The kernel holds a few rows of cells and zeros below them: the row transforms of
-        # the zero rows are zero, so only its own rows are transformed along x before the
-        # column transform along y (the same numbers as ``rfft2``, in two thirds of the time).
         # Like ``rfft2`` with ``s``, a kernel larger than the FFT is cut to its size.
-        height, width = self.fft_shape
-        rows = scipy.fft.rfft(
-            np.asarray(kernel[:height], dtype=self.dtype), n=width, axis=1, workers=-1
-        )
-        spectrum = np.zeros((height, rows.shape[1]), dtype=rows.dtype)
-        spectrum[: rows.shape[0]] = rows
-        return scipy.fft.fft(spectrum, axis=0, overwrite_x=True, workers=-1)
+        return fft.forward_rows(np.asarray(kernel, dtype=self.dtype), self.fft_shape)
 
     def inverse(self, product: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         """The convolution, from the product of a signal's and a kernel's spectra, cropped to
-        the signal's cells (the kernel's centre over each)."""
-        full = scipy.fft.irfft2(product, s=self.fft_shape, workers=-1)
+        the signal's cells (the kernel's centre over each). ``product`` is used as scratch."""
+        full = fft.inverse(product, self.fft_shape)
         r0, c0 = kernel.shape[0] // 2, kernel.shape[1] // 2
         return full[r0 : r0 + self.shape[0], c0 : c0 + self.shape[1]]
 
@@ -206,19 +210,14 @@ class SpectralPlan:
         return self.inverse(signal_spectrum * spectrum, kernel)
 
 
-def edge_weights(kernel: np.ndarray, valid: np.ndarray, *, rows: int = 256) -> np.ndarray | None:
-    """The convolution of ``valid`` (present cells 1, absent 0, nothing beyond the edges) with
-    ``kernel``, without an FFT when few cells are absent: the kernel's weight falling inside
-    the raster is a rectangle of the kernel, summed from its 2-D prefix sums for every cell
-    (four gathers), less a kernel around each absent cell. Exact to float64 rounding, where an
-    FFT is exact only to its round-off; float32, computed ``rows`` rows at a time. None when so
-    many cells are absent that the FFT is cheaper; the caller then convolves the mask."""
-    height, width = valid.shape
+def edge_profiles(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's weight falling inside a raster of ``shape`` with every cell present, as
+    distinct rows: (profiles, float32, one per distinct band of kernel rows; the profile of
+    each raster row). The weight inside is a rectangle of the kernel, summed from its 2-D
+    prefix sums (four gathers), in float64."""
+    height, width = shape
     size = kernel.shape[0]
     reach = size // 2
-    absent = np.flatnonzero(~valid.ravel())
-    if absent.size * size * size > 2 * height * width:
-        return None
     prefix = np.zeros((size + 1, size + 1))
     prefix[1:, 1:] = kernel.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
     row_index, col_index = np.arange(height), np.arange(width)
@@ -234,9 +233,45 @@ def edge_weights(kernel: np.ndarray, valid: np.ndarray, *, rows: int = 256) -> n
     profiles -= prefix[np.ix_(bands[:, 0], c1)]
     profiles -= prefix[np.ix_(bands[:, 1], c0)]
     profiles += prefix[np.ix_(bands[:, 0], c0)]
+    return profiles.astype(np.float32), which.ravel()
+
+
+def divide_by_edge_weights(
+    values: np.ndarray, kernel: np.ndarray, valid: np.ndarray, *, whole: bool = False
+) -> bool:
+    """``values /= edge_weights(kernel, valid)`` in place, without the weights' array, when
+    every cell is present: rows with the same profile (all but those within the reach of the
+    top and bottom edges) are divided by that one row. With ``whole``, the weights are
+    rounded to whole numbers first (counts). False, and ``values`` untouched, when a cell is
+    absent: the caller then divides by ``edge_weights``."""
+    if not valid.all():
+        return False
+    profiles, which = edge_profiles(kernel, values.shape)
+    if whole:
+        profiles = np.rint(profiles)
+    starts = np.flatnonzero(np.diff(which, prepend=-1))
+    stops = np.append(starts[1:], which.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            values[start:stop] /= profiles[which[start]]
+    return True
+
+
+def edge_weights(kernel: np.ndarray, valid: np.ndarray, *, rows: int = 256) -> np.ndarray | None:
+    """The convolution of ``valid`` (present cells 1, absent 0, nothing beyond the edges) with
+    ``kernel``, without an FFT when few cells are absent: the kernel's weight falling inside
+    the raster (``edge_profiles``) for every cell, less a kernel around each absent cell.
+    Exact to float64 rounding, where an FFT is exact only to its round-off; float32, computed
+    ``rows`` rows at a time. None when so many cells are absent that the FFT is cheaper; the
+    caller then convolves the mask."""
+    height, width = valid.shape
+    size = kernel.shape[0]
+    reach = size // 2
+    absent = np.flatnonzero(~valid.ravel())
+    if absent.size * size * size > 2 * height * width:
+        return None
+    profiles32, which = edge_profiles(kernel, valid.shape)
     weight = np.empty((height, width), dtype=np.float32)
-    profiles32 = profiles.astype(np.float32)
-    which = which.ravel()
     for top in range(0, height, rows):
         np.take(profiles32, which[top : top + rows], axis=0, out=weight[top : top + rows])
     flipped = kernel[::-1, ::-1].astype(np.float32)

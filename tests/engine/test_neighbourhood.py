@@ -90,3 +90,25 @@ def test_edge_weights_equal_the_convolved_mask(absent: int) -> None:
         return
     assert weights is not None
     np.testing.assert_allclose(weights, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(23, 17), (9, 30)])  # and one shorter than the kernel
+def test_dividing_by_edge_weights_in_place_equals_dividing_by_them(shape) -> None:
+    from cityweave.engine.neighbourhood import divide_by_edge_weights, edge_weights
+
+    rng = np.random.default_rng(7)
+    kernel = exponential_kernel(6, 2)
+    valid = np.ones(shape, dtype=bool)
+    values = rng.uniform(0, 5, shape).astype(np.float32)
+    weights = edge_weights(kernel, valid)
+    assert weights is not None
+    out = values.copy()
+    assert divide_by_edge_weights(out, kernel, valid)
+    np.testing.assert_array_equal(out, values / weights)
+    counts = values.astype(np.float64)
+    assert divide_by_edge_weights(counts, kernel, valid, whole=True)
+    np.testing.assert_array_equal(counts, values.astype(np.float64) / np.rint(weights))
+    valid[3, 4] = False  # an absent cell: left to the caller, values untouched
+    untouched = values.copy()
+    assert not divide_by_edge_weights(untouched, kernel, valid)
+    np.testing.assert_array_equal(untouched, values)

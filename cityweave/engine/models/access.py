@@ -34,6 +34,7 @@ from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
+    TOLERANCE_TO_ZERO,
     Convolver,
     SpectralPlan,
     check_reach,
@@ -322,21 +323,30 @@ class WeightedSums:
         return self.kernel.shape[0] // 2
 
     def __call__(self, signal: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """The sums (float32) of ``signal`` over the cells of ``where``; 0 outside them."""
-        height, reach = self.shape[0], self.reach
+        """The sums (float32) of ``signal`` over the cells of ``where``; 0 outside them.
+
+        Each strip is copied straight into the FFT's zero-padded input, and each sum below
+        ``TOLERANCE_TO_ZERO`` (round-off about 0, or below it) is 0: pygeoprocessing's
+        tolerance to 0 and lower bound of 0 in one comparison."""
+        height, width = self.shape
         out = np.empty(self.shape, dtype=np.float32)
-        halo = 0 if self.rows >= height else reach
-        block = np.empty(self._convolver.shape)
+        halo = 0 if self.rows >= height else self.reach
+        convolver = self._convolver
+        block = np.empty(convolver.fft_shape)
         for top in range(0, height, self.rows):
             bottom = min(top + self.rows, height)
             first, last = max(top - halo, 0), min(bottom + halo, height)
             block.fill(0.0)
             at = first - (top - halo)
-            np.copyto(block[at : at + last - first], signal[first:last], where=where[first:last])
-            sums = self._convolver.convolve(block, edges=False)
-            out[top:bottom] = sums[halo : halo + bottom - top]
-        np.maximum(out, 0.0, out=out)
-        out[~where] = 0.0
+            np.copyto(
+                block[at : at + last - first, :width],
+                signal[first:last],
+                where=where[first:last],
+            )
+            sums = convolver.raw(block)[halo : halo + bottom - top]
+            strip = out[top:bottom]
+            strip[...] = sums
+            strip[(sums < TOLERANCE_TO_ZERO) | ~where[top:bottom]] = 0.0
         return out
 
 

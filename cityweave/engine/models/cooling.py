@@ -32,6 +32,7 @@ from cityweave.engine.neighbourhood import (
     SpectralPlan,
     check_reach,
     dichotomous_kernel,
+    divide_by_edge_weights,
     edge_weights,
     exponential_kernel,
 )
@@ -359,14 +360,14 @@ class Neighbourhoods:
     ) -> np.ndarray:
         plan = self.plan
         kernel_spectrum = plan.kernel_spectrum(kernel)
-        spectrum = plan.spectrum(np.where(valid, signal, np.float32(0.0)))
+        spectrum = plan.spectrum(signal, valid)
         spectrum *= kernel_spectrum
         out = plan.inverse(spectrum, kernel)
         del spectrum
-        weight = self._weight(kernel, valid, mask, kernel_spectrum)
-        del kernel_spectrum
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out /= weight
+        if not divide_by_edge_weights(out, kernel, valid):
+            weight = self._weight(kernel, valid, mask, kernel_spectrum)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out /= weight
         return out
 
     def park_cooling(self, cc_masked_green: np.ndarray) -> np.ndarray:
@@ -387,13 +388,16 @@ class Neighbourhoods:
         passes a threshold of 200 cells, where float32 gives 199.99998, which does not."""
         plan, disc = self.plan, self.disc
         kernel_spectrum = plan.kernel_spectrum(disc)
-        spectrum = plan.spectrum(np.where(self.valid, green, np.float32(0.0)))
+        spectrum = plan.spectrum(green, self.valid)
         spectrum *= kernel_spectrum
         green_count = np.rint(plan.inverse(spectrum, disc)).astype(np.float64)
         del spectrum
-        valid_count = np.rint(self._weight(disc, self.valid, lambda: self._mask, kernel_spectrum))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            green_count /= valid_count
+        if not divide_by_edge_weights(green_count, disc, self.valid, whole=True):
+            valid_count = np.rint(
+                self._weight(disc, self.valid, lambda: self._mask, kernel_spectrum)
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                green_count /= valid_count
         green_count *= float(disc.sum(dtype=np.float64))
         return green_count
 
