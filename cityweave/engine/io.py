@@ -170,16 +170,31 @@ def write_raster(
     nodata: float | int | None,
     smooth: bool = False,
     threads: int | None = None,
+    where: np.ndarray | None = None,
+    dtype: Any = None,
+    rows: int = 512,
 ) -> Path:
     """``values`` as a GeoTIFF with the creation options of ``raster_profile``, compressed on
-    ``threads`` threads (default: every core)."""
+    ``threads`` threads (default: every core), in ``dtype`` (default: the values'). With
+    ``where``, cells where it is False hold ``nodata``: set ``rows`` rows (two rows of tiles)
+    at a time in a small strip, so neither ``values`` nor a masked copy of the whole raster
+    is made."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    profile = raster_profile(grid, values.dtype, nodata, smooth=smooth)
+    out_type = values.dtype if dtype is None else np.dtype(dtype)
+    profile = raster_profile(grid, out_type, nodata, smooth=smooth)
     if threads is not None:
         profile["num_threads"] = str(threads)
     with rasterio.open(path, "w", **profile) as dataset:
-        dataset.write(values, 1)
+        if where is None and out_type == values.dtype:
+            dataset.write(values, 1)
+            return path
+        fill = out_type.type(0 if nodata is None else nodata)
+        for top in range(0, values.shape[0], rows):
+            part = values[top : top + rows].astype(out_type, copy=True)
+            if where is not None:
+                np.copyto(part, fill, where=~where[top : top + rows])
+            dataset.write(part, 1, window=Window(0, top, values.shape[1], part.shape[0]))
     return path
 
 
@@ -277,9 +292,12 @@ class BackgroundWriter:
         *,
         nodata: float | int | None,
         smooth: bool = False,
+        where: np.ndarray | None = None,
+        dtype: Any = None,
     ) -> Path:
-        """Queues ``values`` (which the caller must not change afterwards) and returns the
-        path the raster will have."""
+        """Queues ``values`` (which the caller must not change afterwards, nor ``where``) and
+        returns the path the raster will have; ``where`` and ``dtype`` as ``write_raster``
+        takes them."""
         waiting = [f for f in self._pending if not f.done()]
         while len(waiting) > self._queued:  # keep memory bounded: wait for the oldest
             waiting.pop(0).result()
@@ -291,6 +309,8 @@ class BackgroundWriter:
             nodata=nodata,
             smooth=smooth,
             threads=self._threads,
+            where=where,
+            dtype=dtype,
         )
         self._pending.append(future)
         for i, (array, _) in enumerate(self._buffers):

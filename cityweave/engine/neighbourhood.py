@@ -32,8 +32,8 @@ def distance_kernel(
     like pygeoprocessing's kernel rasters; divided by its sum when ``normalise``
     (``pygeoprocessing.kernels.create_distance_decay_kernel``)."""
     apothem = math.floor(max_distance)
-    grid = np.mgrid[-apothem : apothem + 1, -apothem : apothem + 1]
-    distance = np.hypot(grid[0], grid[1])
+    axis = np.arange(-apothem, apothem + 1)
+    distance = np.hypot(axis[:, None], axis[None, :])
     kernel = np.zeros(distance.shape, dtype=np.float32)
     inside = distance <= max_distance
     kernel[inside] = decay(distance[inside])
@@ -229,31 +229,66 @@ def edge_profiles(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarra
     # Rows farther than the reach from both edges see the whole kernel's height: one profile
     # serves them all. Only the distinct (first, last) kernel rows are summed.
     bands, which = np.unique(np.stack([r0, r1], axis=1), axis=0, return_inverse=True)
-    profiles = prefix[np.ix_(bands[:, 1], c1)]
-    profiles -= prefix[np.ix_(bands[:, 0], c1)]
-    profiles -= prefix[np.ix_(bands[:, 1], c0)]
-    profiles += prefix[np.ix_(bands[:, 0], c0)]
+    # P[r1, c1] - P[r0, c1] - P[r1, c0] + P[r0, c0], as the band's column sums D = P[r1] - P[r0]
+    # gathered twice: D[c1] - D[c0] (the same sums to float64 rounding).
+    columns = prefix[bands[:, 1]] - prefix[bands[:, 0]]
+    profiles = np.take(columns, c1, axis=1)
+    profiles -= np.take(columns, c0, axis=1)
     return profiles.astype(np.float32), which.ravel()
+
+
+# Up to this many absent cells, ``divide_by_edge_weights`` corrects the windows around them;
+# beyond, the caller builds the raster of weights (``edge_weights``) or convolves the mask.
+FEW_ABSENT = 16
 
 
 def divide_by_edge_weights(
     values: np.ndarray, kernel: np.ndarray, valid: np.ndarray, *, whole: bool = False
 ) -> bool:
-    """``values /= edge_weights(kernel, valid)`` in place, without the weights' array, when
-    every cell is present: rows with the same profile (all but those within the reach of the
-    top and bottom edges) are divided by that one row. With ``whole``, the weights are
-    rounded to whole numbers first (counts). False, and ``values`` untouched, when a cell is
-    absent: the caller then divides by ``edge_weights``."""
-    if not valid.all():
+    """``values /= edge_weights(kernel, valid)`` in place, without the weights' raster, when at
+    most ``FEW_ABSENT`` cells are absent: rows with the same profile (all but those within the
+    reach of the top and bottom edges) are divided by that one row, and the window around each
+    absent cell is divided again, from its values as they were, by its own weights (the
+    profiles less the kernels of every absent cell reaching into it). With ``whole``, the
+    weights are rounded to whole numbers first (counts). False, and ``values`` untouched, when
+    more cells are absent: the caller then divides by ``edge_weights``."""
+    height, width = values.shape
+    absent = np.flatnonzero(~valid.ravel())
+    if absent.size > FEW_ABSENT:
         return False
     profiles, which = edge_profiles(kernel, values.shape)
-    if whole:
-        profiles = np.rint(profiles)
+    reach = kernel.shape[0] // 2
+    flipped = kernel[::-1, ::-1].astype(np.float32)
+    cells = [divmod(int(cell), width) for cell in absent]
+    windows = [
+        (
+            slice(max(i - reach, 0), min(i + reach + 1, height)),
+            slice(max(j - reach, 0), min(j + reach + 1, width)),
+        )
+        for i, j in cells
+    ]
+    saved = [values[rows, cols].copy() for rows, cols in windows]
     starts = np.flatnonzero(np.diff(which, prepend=-1))
     stops = np.append(starts[1:], which.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-            values[start:stop] /= profiles[which[start]]
+            values[start:stop] /= (
+                np.rint(profiles[which[start]]) if whole else profiles[which[start]]
+            )
+        for (rows, cols), before in zip(windows, saved, strict=True):
+            weight = profiles[which[rows]][:, cols]
+            for i, j in cells:  # every absent cell's kernel over this window
+                top, bottom = max(rows.start, i - reach), min(rows.stop, i + reach + 1)
+                left, right = max(cols.start, j - reach), min(cols.stop, j + reach + 1)
+                if top < bottom and left < right:
+                    weight[
+                        top - rows.start : bottom - rows.start,
+                        left - cols.start : right - cols.start,
+                    ] -= flipped[
+                        top - (i - reach) : bottom - (i - reach),
+                        left - (j - reach) : right - (j - reach),
+                    ]
+            values[rows, cols] = before / (np.rint(weight) if whole else weight)
     return True
 
 

@@ -93,22 +93,36 @@ def test_edge_weights_equal_the_convolved_mask(absent: int) -> None:
 
 
 @pytest.mark.parametrize("shape", [(23, 17), (9, 30)])  # and one shorter than the kernel
-def test_dividing_by_edge_weights_in_place_equals_dividing_by_them(shape) -> None:
+@pytest.mark.parametrize("absent", [(), ((3, 4),), ((3, 4), (5, 6), (0, 16), (22 % 9, 0))])
+def test_dividing_by_edge_weights_in_place_equals_dividing_by_them(shape, absent) -> None:
+    # Absent cells near each other, so that their windows overlap, and at the raster's edges.
+    from scipy.signal import convolve2d
+
     from cityweave.engine.neighbourhood import divide_by_edge_weights, edge_weights
 
     rng = np.random.default_rng(7)
     kernel = exponential_kernel(6, 2)
     valid = np.ones(shape, dtype=bool)
+    for i, j in absent:
+        valid[i, min(j, shape[1] - 1)] = False
     values = rng.uniform(0, 5, shape).astype(np.float32)
-    weights = edge_weights(kernel, valid)
-    assert weights is not None
     out = values.copy()
     assert divide_by_edge_weights(out, kernel, valid)
-    np.testing.assert_array_equal(out, values / weights)
     counts = values.astype(np.float64)
     assert divide_by_edge_weights(counts, kernel, valid, whole=True)
-    np.testing.assert_array_equal(counts, values.astype(np.float64) / np.rint(weights))
-    valid[3, 4] = False  # an absent cell: left to the caller, values untouched
-    untouched = values.copy()
-    assert not divide_by_edge_weights(untouched, kernel, valid)
-    np.testing.assert_array_equal(untouched, values)
+    mask = convolve2d(valid.astype(np.float64), kernel, mode="same")
+    np.testing.assert_allclose(out[valid], (values / mask)[valid], rtol=1e-5)
+    weights = edge_weights(kernel, valid)
+    if weights is not None:  # the same float32 arithmetic: equal to the last bit
+        np.testing.assert_array_equal(out, values / weights)
+        np.testing.assert_array_equal(counts, values.astype(np.float64) / np.rint(weights))
+
+
+def test_many_absent_cells_are_left_to_the_caller() -> None:
+    from cityweave.engine.neighbourhood import FEW_ABSENT, divide_by_edge_weights
+
+    valid = np.ones((30, 30), dtype=bool)
+    valid.ravel()[: FEW_ABSENT + 1] = False
+    values = np.ones((30, 30), dtype=np.float32)
+    assert not divide_by_edge_weights(values, exponential_kernel(4, 2), valid)
+    np.testing.assert_array_equal(values, 1.0)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -603,14 +602,12 @@ def _group_shares(admin: io.Polygons) -> dict[str, np.ndarray]:
 
 
 class _Writer:
-    """Rasters written on a thread of their own while the next ones are computed (GDAL
-    compresses without holding Python's lock), one at a time; nodata outside each
-    raster's cells. Intermediates only on request."""
+    """Rasters written on ``io.BackgroundWriter``'s threads while the next ones are computed,
+    nodata outside each raster's cells; intermediates only on request."""
 
-    def __init__(self, pool: ThreadPoolExecutor, out_dir: Path, grid: io.Grid, keep: bool):
-        self.pool, self.out_dir, self.grid, self.keep = pool, out_dir, grid, keep
+    def __init__(self, writer: io.BackgroundWriter, out_dir: Path, grid: io.Grid, keep: bool):
+        self.writer, self.out_dir, self.grid, self.keep = writer, out_dir, grid, keep
         self.files: dict[str, Path] = {}
-        self.pending: list[Future[Path]] = []
 
     def __call__(
         self,
@@ -621,34 +618,25 @@ class _Writer:
         intermediate: bool = False,
         nodata: float = NODATA,
     ) -> None:
+        """Queues the raster ``name``: neither ``values`` nor ``where`` may change after."""
         if intermediate and not self.keep:
             return
         path = self.out_dir / f"{'intermediate/' if intermediate else ''}{name}.tif"
-        cells = np.where(where, values, values.dtype.type(nodata))
-        while self.pending:
-            self.pending.pop(0).result()
-        self.files[name] = path
-        self.pending.append(
-            self.pool.submit(io.write_raster, path, cells, self.grid, nodata=nodata)
-        )
-
-    def finish(self) -> None:
-        for future in self.pending:
-            future.result()
+        self.files[name] = self.writer.write(path, values, self.grid, nodata=nodata, where=where)
 
 
 def run(
     args: AccessArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> AccessResult:
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return _run(args, out_dir, progress, pool)
+    with io.BackgroundWriter() as writer:
+        return _run(args, out_dir, progress, writer)
 
 
 def _run(
     args: AccessArgs,
     out_dir: Path,
     progress: Callable[[int, int], None] | None,
-    pool: ThreadPoolExecutor,
+    writer: io.BackgroundWriter,
 ) -> AccessResult:
     problems = validate(args)
     if problems:
@@ -673,7 +661,7 @@ def _run(
         admin = _read_admin(args.admin_boundaries_vector_path, grid)
     grouped = args.search_radius_mode == PER_GROUP or args.aggregate_by_pop_group
     shares = _group_shares(admin) if admin is not None and grouped else {}
-    write = _Writer(pool, out_dir, grid, args.keep_intermediate)
+    write = _Writer(writer, out_dir, grid, args.keep_intermediate)
     need = np.float32(args.urban_nature_demand)
     write("urban_nature_demand", data.people * need, valid)
     write("urban_nature_area", data.area, valid, intermediate=True)
@@ -738,7 +726,6 @@ def _run(
         fields = _admin_fields(zones, shares if args.search_radius_mode != PER_GROUP else {})
         fields |= {"WHO_pop_adm": who["near"], "WHO_share_adm": _ratio(who["near"], who["people"])}
         write.files["admin_boundaries"] = _write_admin(out_dir, admin, fields)
-    write.finish()
     write.files["access_summary"] = io.write_csv(
         out_dir / "access_summary.csv",
         [{"name": name, "value": value} for name, value in summary.items()],

@@ -492,16 +492,25 @@ def _run(
     }
     files: dict[str, Path] = {}
 
-    def write(name: str, values: Callable[[], np.ndarray], nodata: float | int = NODATA) -> None:
+    def write(
+        name: str, values: np.ndarray, where: np.ndarray | None, nodata: float | int = NODATA
+    ) -> None:
+        """The raster ``name`` (if it is written: final, or intermediates kept), with
+        ``nodata`` outside ``where`` set strip by strip as it is written; float32, but work
+        losses (``LOSS_NODATA``) in their own bytes."""
         final = name in {"T_air", "hm", "cc"}
         if not (final or args.keep_intermediate):
             return
         path = out_dir / f"{'' if final else 'intermediate/'}{name}.tif"
-        files[name] = writer.write(path, values(), grid, nodata=nodata, smooth=nodata == NODATA)
-
-    def masked(values: np.ndarray, mask: np.ndarray) -> Callable[[], np.ndarray]:
-        """A float32 copy with NODATA outside ``mask``, made only if the raster is written."""
-        return lambda: np.where(mask, values, np.float32(NODATA)).astype(np.float32, copy=False)
+        files[name] = writer.write(
+            path,
+            values,
+            grid,
+            nodata=nodata,
+            smooth=nodata == NODATA,
+            where=where,
+            dtype=np.float32 if nodata == NODATA else None,
+        )
 
     green = gather(per_class["green_area"], rows)
     if args.cc_method == "factors":
@@ -512,7 +521,7 @@ def _run(
         weights = (args.cc_weight_shade, args.cc_weight_albedo, args.cc_weight_eti)
         if args.keep_intermediate:
             eti = evapotranspiration_index(gather(per_class["kc"], rows), et0_values, et0_max)
-            write("eti", masked(eti, et0_valid))
+            write("eti", eti, et0_valid)
             del eti
         # CC = (w_s shade + w_a albedo) + (w_e kc / ET_max) ET0: a constant and a slope per
         # class, so two lookups per cell instead of four (the same sums in another order).
@@ -529,43 +538,43 @@ def _run(
         cc_valid = valid
     del et0, rows
     cc_masked_green = np.where(green.astype(bool), cc, np.float32(0.0))
+    write("cc", cc, cc_valid)  # final rasters are compressed while the FFTs run
     advance()
 
     near = Neighbourhoods(shape, cool_cells, mix_cells, valid, cc_valid)
     cc_park = near.park_cooling(cc_masked_green)
-    write("cc_masked_green_areas", masked(cc_masked_green, cc_valid))
+    write("cc_masked_green_areas", cc_masked_green, cc_valid)
     del cc_masked_green
     advance()
     green_sum = near.green_area_count(green)
     del green
     advance()
     hm = heat_mitigation(cc, green_sum, cc_park, GREEN_AREA_M2 / cell**2)
-    write("cc_park", masked(cc_park, cc_valid))
-    write("green_area_sum", masked(green_sum, valid))
+    write("hm", hm, cc_valid)
+    write("cc_park", cc_park, cc_valid)
+    write("green_area_sum", green_sum, valid)
     del cc_park, green_sum
     advance()
 
     t_nomix = air_temperature_nomix(hm, args.t_ref, args.uhi_max)
     t_air = near.mixed_air_temperature(t_nomix, args.t_ref)
     del near
-    write("T_air_nomix", masked(t_nomix, cc_valid))
+    write("T_air_nomix", t_nomix, cc_valid)
     del t_nomix
-    write("hm", masked(hm, cc_valid))
-    write("cc", masked(cc, cc_valid))
-    write("T_air", masked(t_air, cc_valid))
+    write("T_air", t_air, cc_valid)
     advance()
 
     rasters: dict[str, np.ndarray] = {"cc": cc, "t_air": t_air}
     if args.do_productivity_valuation:
         assert args.avg_rel_humidity is not None
         wbgt = wet_bulb_globe_temperature(t_air, args.avg_rel_humidity)
-        write("wbgt", masked(wbgt, cc_valid))
+        write("wbgt", wbgt, cc_valid)
         rasters["wbgt"] = wbgt
         for kind, thresholds in WORK_LOSS_THRESHOLDS.items():
             loss = work_loss(wbgt, thresholds)
             rasters[f"{kind}_loss"] = loss.astype(np.float64)
             loss[~cc_valid] = LOSS_NODATA
-            write(f"{kind}_work_loss_percent", _constant(loss), nodata=LOSS_NODATA)
+            write(f"{kind}_work_loss_percent", loss, None, nodata=LOSS_NODATA)
     advance()
 
     savings = None
@@ -596,10 +605,6 @@ def _run(
     )
     advance()
     return CoolingResult(files=files, summary=summary)
-
-
-def _constant(values: np.ndarray) -> Callable[[], np.ndarray]:
-    return lambda: values
 
 
 @dataclass(frozen=True)
