@@ -119,3 +119,17 @@ def gather(
     for start in range(0, index.shape[0], rows):
         np.take(values, index[start : start + rows], out=out[start : start + rows], mode="clip")
     return out
+
+
+def add_gathered(
+    out: np.ndarray, values: np.ndarray, index: np.ndarray, *, rows: int = 256
+) -> np.ndarray:
+    """``out += values[index]`` strip by strip through one small strip of gathered values,
+    without a whole raster of them (``gather``'s rules for the index)."""
+    strip = np.empty((min(rows, index.shape[0]), *index.shape[1:]), dtype=values.dtype)
+    for start in range(0, index.shape[0], rows):
+        cells = index[start : start + rows]
+        part = strip[: cells.shape[0]]
+        np.take(values, cells, out=part, mode="clip")
+        out[start : start + rows] += part
+    return out

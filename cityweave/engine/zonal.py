@@ -212,11 +212,14 @@ def geojson(geometries: Sequence[Any]) -> list[Any]:
         return out
     parts, part_of = shapely.get_parts(items[chosen], return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
-    coordinates = shapely.get_coordinates(rings)
-    ends = np.cumsum(shapely.get_num_coordinates(rings))[:-1]
+    # Every coordinate to Python floats in one call, each ring a slice of that list.
+    coordinates = shapely.get_coordinates(rings).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(rings)).tolist()
     polygons: list[list[Any]] = [[] for _ in range(len(parts))]
-    for part, ring in zip(ring_of.tolist(), np.split(coordinates, ends), strict=True):
-        polygons[part].append(ring.tolist())
+    start = 0
+    for part, end in zip(ring_of.tolist(), ends, strict=True):
+        polygons[part].append(coordinates[start:end])
+        start = end
     grouped: list[list[Any]] = [[] for _ in range(chosen.size)]
     for geometry, polygon in zip(part_of.tolist(), polygons, strict=True):
         grouped[geometry].append(polygon)
@@ -231,10 +234,13 @@ def _disjoint_groups(shapes: Sequence[Any]) -> list[list[int]]:
 
     tree = shapely.STRtree(shapes)
     left, right = tree.query(shapes, predicate="intersects")
+    pairs = left != right
+    left, right = left[pairs], right[pairs]
+    items = np.asarray(shapes, dtype=object)
+    overlap = shapely.area(shapely.intersection(items[left], items[right])) > 0  # one pass
     neighbours: dict[int, set[int]] = {}
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        if a != b and shapely.area(shapely.intersection(shapes[a], shapes[b])) > 0:
-            neighbours.setdefault(a, set()).add(b)
+    for a, b in zip(left[overlap].tolist(), right[overlap].tolist(), strict=True):
+        neighbours.setdefault(a, set()).add(b)
     groups: list[list[int]] = []
     members: list[set[int]] = []
     for i in range(len(shapes)):

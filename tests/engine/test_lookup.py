@@ -27,3 +27,17 @@ def test_negative_codes_and_missing_ones_are_named(dtype: str) -> None:
     np.testing.assert_array_equal(index, [[0, 1, 2], [0, 1, 3]])
     with pytest.raises(EngineInputError, match="land-cover codes -5, 11 found in r"):
         class_index(codes, valid, {2: 0, 9: 0}, raster="r", table="t")
+
+
+def test_add_gathered_equals_adding_the_gathered_raster() -> None:
+    from cityweave.engine.lookup import add_gathered, gather
+
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0, 1, 7).astype(np.float32)
+    index = rng.integers(0, 7, (13, 5)).astype(np.int16)
+    base = rng.uniform(0, 1, (13, 5)).astype(np.float32)
+    expected = base + values[index]
+    out = base.copy()
+    assert add_gathered(out, values, index, rows=4) is out  # four strips, the last one short
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(gather(values, index, rows=4), values[index])

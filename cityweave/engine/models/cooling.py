@@ -27,7 +27,7 @@ from shapely.geometry import box
 
 from cityweave.engine import align, arguments, blocks, io
 from cityweave.engine.errors import EngineInputError
-from cityweave.engine.lookup import class_index, gather
+from cityweave.engine.lookup import add_gathered, class_index, gather
 from cityweave.engine.neighbourhood import (
     SpectralPlan,
     check_reach,
@@ -259,8 +259,17 @@ def wet_bulb_globe_temperature(t_air: np.ndarray, relative_humidity: float) -> n
     """WBGT = 0.567 T_air + 0.393 e + 3.94, with the vapour pressure
     e = RH / 100 * 6.105 * exp(17.27 T_air / (237.7 + T_air)) (hPa; eqs. 10-11;
     ``calculate_wbgt``)."""
-    e = (relative_humidity / 100) * 6.105 * np.exp(17.27 * (t_air / (237.7 + t_air)))
-    return 0.567 * t_air + 0.393 * e + 3.94
+    # The same operations in the same order, in place: two arrays instead of seven.
+    e = 237.7 + t_air
+    np.divide(t_air, e, out=e)
+    e *= 17.27
+    np.exp(e, out=e)
+    e *= (relative_humidity / 100) * 6.105
+    e *= 0.393
+    wbgt = 0.567 * t_air
+    wbgt += e
+    wbgt += 3.94
+    return wbgt
 
 
 def work_loss(wbgt: np.ndarray, thresholds: tuple[float, float, float]) -> np.ndarray:
@@ -530,7 +539,7 @@ def _run(
         slope = w_eti * per_class["kc"] / np.float32(et0_max)
         cc = gather(slope, rows)
         cc *= et0_values
-        cc += gather(constant, rows)
+        add_gathered(cc, constant, rows)
         cc_valid = et0_valid
         del et0_values
     else:
@@ -571,10 +580,9 @@ def _run(
         write("wbgt", wbgt, cc_valid)
         rasters["wbgt"] = wbgt
         for kind, thresholds in WORK_LOSS_THRESHOLDS.items():
-            loss = work_loss(wbgt, thresholds)
-            rasters[f"{kind}_loss"] = loss.astype(np.float64)
-            loss[~cc_valid] = LOSS_NODATA
-            write(f"{kind}_work_loss_percent", loss, None, nodata=LOSS_NODATA)
+            loss = work_loss(wbgt, thresholds)  # bytes: zonal sums add them in float64
+            rasters[f"{kind}_loss"] = loss
+            write(f"{kind}_work_loss_percent", loss, cc_valid, nodata=LOSS_NODATA)
     advance()
 
     savings = None
