@@ -252,6 +252,9 @@ class BackgroundWriter:
     re-raises the first error)."""
 
     def __init__(self, *, queued: int = 1, workers: int = 2) -> None:
+        # At most ``queued + 1`` files are being written at once: with none queued, the one
+        # file is compressed on every core rather than on one thread while another idles.
+        workers = max(1, min(workers, queued + 1))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="raster-writer")
         self._threads = 1 if workers > 1 else None  # GDAL's NUM_THREADS for each file
         self._pending: list[Future[Path]] = []
