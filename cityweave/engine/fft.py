@@ -1,9 +1,9 @@
 """Real two-dimensional FFTs for the engine's convolutions, on every core, with ducc0 (the
 successor of pocketfft, which ``scipy.fft`` bundles, by the same author).
 
-On the engine's shapes ducc0 took 10-25 % less time than ``scipy.fft.rfft2`` for a forward
-transform and 35-50 % less for an inverse one, which it may compute in the spectrum's own
-memory where scipy copies it first (``benchmarks/engine_vs_invest.py`` and decision 0012). The
+On the engine's shapes ducc0 took 12-21 % less time than ``scipy.fft.rfft2`` for a forward
+transform and 39-53 % less for an inverse one, which it may compute in the spectrum's own
+memory where scipy copies it first (``benchmarks/fft_backends.py``, decision 0012). The
 numbers agree with scipy's to the transforms' round-off.
 """
 
