@@ -15,7 +15,10 @@ import ducc0
 import numpy as np
 import scipy.fft
 
-THREADS = max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 1)
+# The cores this process may run on (every core where the platform cannot say).
+THREADS = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+)
 
 
 def fast_length(cells: int) -> int:

@@ -99,9 +99,6 @@ class Convolver:
         """The plain convolution of ``values``, of the convolver's shape or already padded
         with zeros to ``fft_shape`` (then transformed without a copy), cropped to the
         convolver's shape; no tolerance to 0."""
-        return self._raw(values)
-
-    def _raw(self, values: np.ndarray) -> np.ndarray:
         spectrum = fft.forward(values, self._fft_shape)
         spectrum *= self._kernel_fft
         full = fft.inverse(spectrum, self._fft_shape)
@@ -119,7 +116,7 @@ class Convolver:
         values = np.asarray(signal, dtype=np.float64)
         if valid is not None:
             values = np.where(valid, values, 0.0)
-        out = self._raw(values)
+        out = self.raw(values)
         out[np.abs(out) < TOLERANCE_TO_ZERO] = 0.0
         if edges:
             weight = self.mask_weight(valid)
@@ -135,7 +132,7 @@ class Convolver:
         if self._mask is not None and self._mask[0] is valid:
             return self._mask[1]
         mask = np.ones(self.shape) if valid is None else valid.astype(np.float64)
-        weight = self._raw(mask)
+        weight = self.raw(mask)
         weight[np.abs(weight) < TOLERANCE_TO_ZERO] = 0.0
         self._mask = (valid, weight)
         return weight
@@ -237,6 +234,22 @@ def edge_profiles(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarra
     return profiles.astype(np.float32), which.ravel()
 
 
+def _subtract_kernel(
+    weight: np.ndarray, top: int, left: int, cell: tuple[int, int], flipped: np.ndarray
+) -> None:
+    """Takes the (flipped) kernel around the absent ``cell`` off ``weight``, a block of
+    weights whose first cell is (``top``, ``left``) of the raster, where the two overlap."""
+    i, j = cell
+    reach = flipped.shape[0] // 2
+    bottom, right = top + weight.shape[0], left + weight.shape[1]
+    r0, r1 = max(top, i - reach), min(bottom, i + reach + 1)
+    c0, c1 = max(left, j - reach), min(right, j + reach + 1)
+    if r0 < r1 and c0 < c1:
+        weight[r0 - top : r1 - top, c0 - left : c1 - left] -= flipped[
+            r0 - (i - reach) : r1 - (i - reach), c0 - (j - reach) : c1 - (j - reach)
+        ]
+
+
 # Up to this many absent cells, ``divide_by_edge_weights`` corrects the windows around them;
 # beyond, the caller builds the raster of weights (``edge_weights``) or convolves the mask.
 FEW_ABSENT = 16
@@ -277,17 +290,8 @@ def divide_by_edge_weights(
             )
         for (rows, cols), before in zip(windows, saved, strict=True):
             weight = profiles[which[rows]][:, cols]
-            for i, j in cells:  # every absent cell's kernel over this window
-                top, bottom = max(rows.start, i - reach), min(rows.stop, i + reach + 1)
-                left, right = max(cols.start, j - reach), min(cols.stop, j + reach + 1)
-                if top < bottom and left < right:
-                    weight[
-                        top - rows.start : bottom - rows.start,
-                        left - cols.start : right - cols.start,
-                    ] -= flipped[
-                        top - (i - reach) : bottom - (i - reach),
-                        left - (j - reach) : right - (j - reach),
-                    ]
+            for cell in cells:  # every absent cell's kernel over this window
+                _subtract_kernel(weight, rows.start, cols.start, cell, flipped)
             values[rows, cols] = before / (np.rint(weight) if whole else weight)
     return True
 
@@ -301,7 +305,6 @@ def edge_weights(kernel: np.ndarray, valid: np.ndarray, *, rows: int = 256) -> n
     caller then convolves the mask."""
     height, width = valid.shape
     size = kernel.shape[0]
-    reach = size // 2
     absent = np.flatnonzero(~valid.ravel())
     if absent.size * size * size > 2 * height * width:
         return None
@@ -311,10 +314,5 @@ def edge_weights(kernel: np.ndarray, valid: np.ndarray, *, rows: int = 256) -> n
         np.take(profiles32, which[top : top + rows], axis=0, out=weight[top : top + rows])
     flipped = kernel[::-1, ::-1].astype(np.float32)
     for cell in absent:
-        i, j = divmod(int(cell), width)
-        top, left = max(i - reach, 0), max(j - reach, 0)
-        bottom, right = min(i + reach + 1, height), min(j + reach + 1, width)
-        weight[top:bottom, left:right] -= flipped[
-            top - (i - reach) : bottom - (i - reach), left - (j - reach) : right - (j - reach)
-        ]
+        _subtract_kernel(weight, 0, 0, divmod(int(cell), width), flipped)
     return weight

@@ -346,19 +346,27 @@ class Neighbourhoods:
         same = self.cc_valid is self.valid or np.array_equal(self.cc_valid, self.valid)
         return self._cc_mask if same else self.plan.spectrum(self.valid)
 
-    def _weight(
+    def _divide_by_weight(
         self,
+        values: np.ndarray,
         kernel: np.ndarray,
         valid: np.ndarray,
         mask: Callable[[], np.ndarray],
         kernel_spectrum: np.ndarray,
-    ) -> np.ndarray:
-        """The kernel's weight on valid cells around each cell: exact from the kernel's prefix
-        sums when few cells are absent, else by FFT of the mask."""
+        *,
+        whole: bool = False,
+    ) -> None:
+        """``values`` divided in place by the kernel's weight on valid cells around each cell
+        (rounded to whole numbers with ``whole``): in place when at most a few cells are
+        absent, from the kernel's prefix sums when more are, by FFT of the mask when many
+        are."""
+        if divide_by_edge_weights(values, kernel, valid, whole=whole):
+            return
         weight = edge_weights(kernel, valid)
         if weight is None:
             weight = self.plan.inverse(mask() * kernel_spectrum, kernel)
-        return weight
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values /= np.rint(weight) if whole else weight
 
     def _mean(
         self,
@@ -373,10 +381,7 @@ class Neighbourhoods:
         spectrum *= kernel_spectrum
         out = plan.inverse(spectrum, kernel)
         del spectrum
-        if not divide_by_edge_weights(out, kernel, valid):
-            weight = self._weight(kernel, valid, mask, kernel_spectrum)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out /= weight
+        self._divide_by_weight(out, kernel, valid, mask, kernel_spectrum)
         return out
 
     def park_cooling(self, cc_masked_green: np.ndarray) -> np.ndarray:
@@ -401,12 +406,9 @@ class Neighbourhoods:
         spectrum *= kernel_spectrum
         green_count = np.rint(plan.inverse(spectrum, disc)).astype(np.float64)
         del spectrum
-        if not divide_by_edge_weights(green_count, disc, self.valid, whole=True):
-            valid_count = np.rint(
-                self._weight(disc, self.valid, lambda: self._mask, kernel_spectrum)
-            )
-            with np.errstate(invalid="ignore", divide="ignore"):
-                green_count /= valid_count
+        self._divide_by_weight(
+            green_count, disc, self.valid, lambda: self._mask, kernel_spectrum, whole=True
+        )
         green_count *= float(disc.sum(dtype=np.float64))
         return green_count
 
