@@ -22,9 +22,10 @@ THREADS = (
 
 
 def fast_length(cells: int) -> int:
-    """The smallest length of at least ``cells`` whose real FFT is fast (a product of small
-    primes)."""
-    return int(scipy.fft.next_fast_len(cells, real=True))
+    """The smallest even length of at least ``cells`` whose real FFT is fast (a product of
+    small primes). Even, so that a symmetric kernel's spectrum comes from DCTs
+    (``kernel_spectrum``)."""
+    return 2 * int(scipy.fft.next_fast_len(max(-(-cells // 2), 1), real=True))
 
 
 def forward(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -39,18 +40,53 @@ def forward(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return ducc0.fft.r2c(padded, axes=(0, 1), nthreads=THREADS)
 
 
-def forward_rows(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``forward`` for an array of few rows, such as a kernel: the row transforms of the zero
-    rows below it are zero, so only its own rows are transformed along x before the column
-    transforms along y (the same numbers, in about two thirds of the time)."""
+def kernel_spectrum(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The real FFT, on ``shape``, of ``kernel`` (odd rows and columns) with its centre on cell
+    (0, 0): the kernel's cells above and left of its centre wrap round to the far edges, so
+    that the inverse FFT of a signal's spectrum times this one holds the sums centred on
+    each cell in that cell, with no shift. Where the kernel is wider or taller than ``shape``
+    it is cut to the offsets ``shape`` can hold; the sums of an array padded by at least the
+    kernel's reach keep every offset they need.
+
+    A kernel symmetric about its centre row and its centre column (every distance kernel)
+    has a real spectrum, the product of type-I DCTs along each axis of one quarter of it
+    (offsets 0 to the reach): returned as a real array, computed in about 40 % of the time
+    of the FFT, when both lengths of ``shape`` are even and the kernel fits in them. Any
+    other kernel gets the complex FFT of its wrapped cells."""
     height, width = shape
-    rows = values[:height]
-    padded = np.zeros((rows.shape[0], width), dtype=values.dtype)
-    padded[:, : min(rows.shape[1], width)] = rows[:, :width]
-    row_spectra = ducc0.fft.r2c(padded, axes=(1,), nthreads=THREADS)
-    spectrum = np.zeros((height, row_spectra.shape[1]), dtype=row_spectra.dtype)
-    spectrum[: row_spectra.shape[0]] = row_spectra
-    return ducc0.fft.c2c(spectrum, axes=(0,), out=spectrum, nthreads=THREADS)
+    reach_y, reach_x = kernel.shape[0] // 2, kernel.shape[1] // 2
+    if kernel.shape[0] % 2 != 1 or kernel.shape[1] % 2 != 1:
+        raise ValueError("a kernel has an odd number of rows and columns")
+    symmetric = np.array_equal(kernel, kernel[::-1]) and np.array_equal(kernel, kernel[:, ::-1])
+    fits = 2 * reach_y < height and 2 * reach_x < width
+    if symmetric and fits and height % 2 == 0 and width % 2 == 0:
+        return _symmetric_kernel_spectrum(kernel, shape)
+    cut_y, cut_x = min(reach_y, (height - 1) // 2), min(reach_x, (width - 1) // 2)
+    cut = kernel[reach_y - cut_y : reach_y + cut_y + 1, reach_x - cut_x : reach_x + cut_x + 1]
+    wrapped = np.zeros(shape, dtype=kernel.dtype)
+    wrapped[: cut.shape[0], : cut.shape[1]] = cut
+    wrapped = np.roll(wrapped, (-cut_y, -cut_x), axis=(0, 1))
+    return ducc0.fft.r2c(wrapped, axes=(0, 1), nthreads=THREADS)
+
+
+def _symmetric_kernel_spectrum(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``kernel_spectrum`` of a kernel symmetric about both axes that fits in ``shape`` (even
+    lengths): K(u, v) = sum_a sum_b k(a, b) cos(2 pi u a / M) cos(2 pi v b / N), over offsets
+    a of -M/2 + 1 to M/2, which is the type-I DCT (length M/2 + 1) of the offsets 0 to M/2
+    along each axis, mirrored for u > M/2."""
+    height, width = shape
+    reach_y, reach_x = kernel.shape[0] // 2, kernel.shape[1] // 2
+    quarter = np.zeros((reach_y + 1, width // 2 + 1), dtype=kernel.dtype)
+    quarter[:, : reach_x + 1] = kernel[reach_y:, reach_x:]
+    ducc0.fft.dct(quarter, 1, axes=(1,), out=quarter, nthreads=THREADS)
+    half = height // 2
+    spectrum = np.empty((height, width // 2 + 1), dtype=kernel.dtype)
+    spectrum[: reach_y + 1] = quarter
+    spectrum[reach_y + 1 : half + 1] = 0.0
+    top = spectrum[: half + 1]
+    ducc0.fft.dct(top, 1, axes=(0,), out=top, nthreads=THREADS)
+    spectrum[half + 1 :] = spectrum[1:half][::-1]
+    return spectrum
 
 
 def inverse(spectrum: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

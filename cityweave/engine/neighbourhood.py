@@ -32,11 +32,17 @@ def distance_kernel(
     like pygeoprocessing's kernel rasters; divided by its sum when ``normalise``
     (``pygeoprocessing.kernels.create_distance_decay_kernel``)."""
     apothem = math.floor(max_distance)
-    axis = np.arange(-apothem, apothem + 1)
+    # One quadrant (offsets 0 to the apothem) is computed and mirrored: the distance of
+    # (-x, y) is that of (x, y), to the bit.
+    axis = np.arange(apothem + 1)
     distance = np.hypot(axis[:, None], axis[None, :])
-    kernel = np.zeros(distance.shape, dtype=np.float32)
+    quadrant = np.zeros(distance.shape, dtype=np.float32)
     inside = distance <= max_distance
-    kernel[inside] = decay(distance[inside])
+    quadrant[inside] = decay(distance[inside])
+    kernel = np.empty((2 * apothem + 1, 2 * apothem + 1), dtype=np.float32)
+    kernel[apothem:, apothem:] = quadrant
+    kernel[apothem:, :apothem] = quadrant[:, :0:-1]
+    kernel[:apothem] = kernel[:apothem:-1]
     if normalise:
         # pygeoprocessing sums the float32 kernel, then divides the float32 values by that sum.
         kernel /= kernel.sum(dtype=np.float32)
@@ -83,7 +89,7 @@ class Convolver:
             fft.fast_length(self.shape[0] + rows - 1),
             fft.fast_length(self.shape[1] + cols - 1),
         )
-        self._kernel_fft = fft.forward_rows(self.kernel.astype(np.float64), self._fft_shape)
+        self._kernel_fft = fft.kernel_spectrum(self.kernel.astype(np.float64), self._fft_shape)
 
     @property
     def reach(self) -> int:
@@ -101,9 +107,7 @@ class Convolver:
         convolver's shape; no tolerance to 0."""
         spectrum = fft.forward(values, self._fft_shape)
         spectrum *= self._kernel_fft
-        full = fft.inverse(spectrum, self._fft_shape)
-        r0, c0 = self.kernel.shape[0] // 2, self.kernel.shape[1] // 2
-        return full[r0 : r0 + self.shape[0], c0 : c0 + self.shape[1]]
+        return fft.inverse(spectrum, self._fft_shape)[: self.shape[0], : self.shape[1]]
 
     def convolve(
         self, signal: np.ndarray, valid: np.ndarray | None = None, *, edges: bool = True
@@ -187,15 +191,13 @@ class SpectralPlan:
             raise ValueError(
                 f"a kernel reaching {kernel.shape[0] // 2} cells, plan for {self.reach}"
             )
-        # Like ``rfft2`` with ``s``, a kernel larger than the FFT is cut to its size.
-        return fft.forward_rows(np.asarray(kernel, dtype=self.dtype), self.fft_shape)
+        return fft.kernel_spectrum(np.asarray(kernel, dtype=self.dtype), self.fft_shape)
 
-    def inverse(self, product: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        """The convolution, from the product of a signal's and a kernel's spectra, cropped to
-        the signal's cells (the kernel's centre over each). ``product`` is used as scratch."""
-        full = fft.inverse(product, self.fft_shape)
-        r0, c0 = kernel.shape[0] // 2, kernel.shape[1] // 2
-        return full[r0 : r0 + self.shape[0], c0 : c0 + self.shape[1]]
+    def inverse(self, product: np.ndarray) -> np.ndarray:
+        """The convolution, from the product of a signal's and a kernel's spectra (the kernel
+        centred on cell (0, 0), as ``kernel_spectrum`` gives it), cropped to the signal's
+        cells. ``product`` is used as scratch."""
+        return fft.inverse(product, self.fft_shape)[: self.shape[0], : self.shape[1]]
 
     def convolve(
         self,
@@ -204,7 +206,7 @@ class SpectralPlan:
         kernel_spectrum: np.ndarray | None = None,
     ) -> np.ndarray:
         spectrum = self.kernel_spectrum(kernel) if kernel_spectrum is None else kernel_spectrum
-        return self.inverse(signal_spectrum * spectrum, kernel)
+        return self.inverse(signal_spectrum * spectrum)
 
 
 def edge_profiles(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

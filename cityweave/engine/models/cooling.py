@@ -364,7 +364,7 @@ class Neighbourhoods:
             return
         weight = edge_weights(kernel, valid)
         if weight is None:
-            weight = self.plan.inverse(mask() * kernel_spectrum, kernel)
+            weight = self.plan.inverse(mask() * kernel_spectrum)
         with np.errstate(invalid="ignore", divide="ignore"):
             values /= np.rint(weight) if whole else weight
 
@@ -379,7 +379,7 @@ class Neighbourhoods:
         kernel_spectrum = plan.kernel_spectrum(kernel)
         spectrum = plan.spectrum(signal, valid)
         spectrum *= kernel_spectrum
-        out = plan.inverse(spectrum, kernel)
+        out = plan.inverse(spectrum)
         del spectrum
         self._divide_by_weight(out, kernel, valid, mask, kernel_spectrum)
         return out
@@ -404,7 +404,7 @@ class Neighbourhoods:
         kernel_spectrum = plan.kernel_spectrum(disc)
         spectrum = plan.spectrum(green, self.valid)
         spectrum *= kernel_spectrum
-        green_count = np.rint(plan.inverse(spectrum, disc)).astype(np.float64)
+        green_count = np.rint(plan.inverse(spectrum)).astype(np.float64)
         del spectrum
         self._divide_by_weight(
             green_count, disc, self.valid, lambda: self._mask, kernel_spectrum, whole=True
