@@ -213,27 +213,40 @@ def edge_profiles(kernel: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarra
     """The kernel's weight falling inside a raster of ``shape`` with every cell present, as
     distinct rows: (profiles, float32, one per distinct band of kernel rows; the profile of
     each raster row). The weight inside is a rectangle of the kernel, summed from its 2-D
-    prefix sums (four gathers), in float64."""
+    prefix sums, in float64.
+
+    The bands run in the raster's row order: rows farther than the reach from both edges see
+    the whole kernel's height and share one profile, and within a profile, columns farther
+    than the reach from both edges see the whole width of the band, so only the columns near
+    the edges are gathered."""
     height, width = shape
     size = kernel.shape[0]
     reach = size // 2
     prefix = np.zeros((size + 1, size + 1))
-    prefix[1:, 1:] = kernel.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
-    row_index, col_index = np.arange(height), np.arange(width)
-    # Kernel rows a with a cell inside: reach - i <= a <= reach + height - 1 - i.
+    np.cumsum(kernel, axis=0, dtype=np.float64, out=prefix[1:, 1:])
+    np.cumsum(prefix[1:, 1:], axis=1, out=prefix[1:, 1:])
+    # Kernel rows a with a cell inside: reach - i <= a <= reach + height - 1 - i; both bounds
+    # fall as i rises, so equal bands are runs of raster rows.
+    row_index = np.arange(height)
     r0 = np.clip(reach - row_index, 0, size)
     r1 = np.clip(reach + height - row_index, 0, size)
-    c0 = np.clip(reach - col_index, 0, size)
-    c1 = np.clip(reach + width - col_index, 0, size)
-    # Rows farther than the reach from both edges see the whole kernel's height: one profile
-    # serves them all. Only the distinct (first, last) kernel rows are summed.
-    bands, which = np.unique(np.stack([r0, r1], axis=1), axis=0, return_inverse=True)
+    change = np.ones(height, dtype=bool)
+    change[1:] = (r0[1:] != r0[:-1]) | (r1[1:] != r1[:-1])
+    which = np.cumsum(change) - 1
+    first = np.flatnonzero(change)
     # P[r1, c1] - P[r0, c1] - P[r1, c0] + P[r0, c0], as the band's column sums D = P[r1] - P[r0]
     # gathered twice: D[c1] - D[c0] (the same sums to float64 rounding).
-    columns = prefix[bands[:, 1]] - prefix[bands[:, 0]]
-    profiles = np.take(columns, c1, axis=1)
-    profiles -= np.take(columns, c0, axis=1)
-    return profiles.astype(np.float32), which.ravel()
+    columns = prefix[r1[first]] - prefix[r0[first]]
+    col_index = np.arange(width)
+    c0 = np.clip(reach - col_index, 0, size)
+    c1 = np.clip(reach + width - col_index, 0, size)
+    profiles = np.empty((first.size, width), dtype=np.float32)
+    profiles[:] = (columns[:, size] - columns[:, 0])[:, None]
+    edge = np.flatnonzero((c0 != 0) | (c1 != size))
+    near = np.take(columns, c1[edge], axis=1)
+    near -= np.take(columns, c0[edge], axis=1)
+    profiles[:, edge] = near
+    return profiles, which
 
 
 def _subtract_kernel(
