@@ -85,9 +85,12 @@ class Convolver:
         rows, cols = self.kernel.shape
         if rows % 2 != 1 or cols % 2 != 1:
             raise ValueError("a kernel has an odd number of rows and columns")
+        # A circular convolution of period L, the kernel centred on cell (0, 0): the sums
+        # over cell i take cells i - reach .. i + reach, which wrap onto padding while
+        # L >= n + reach (``SpectralPlan``).
         self._fft_shape = (
-            fft.fast_length(self.shape[0] + rows - 1),
-            fft.fast_length(self.shape[1] + cols - 1),
+            fft.fast_length(self.shape[0] + rows // 2),
+            fft.fast_length(self.shape[1] + cols // 2),
         )
         self._kernel_fft = fft.kernel_spectrum(self.kernel.astype(np.float64), self._fft_shape)
 
