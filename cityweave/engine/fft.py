@@ -28,12 +28,15 @@ def fast_length(cells: int) -> int:
     return 2 * int(scipy.fft.next_fast_len(max(-(-cells // 2), 1), real=True))
 
 
-def forward(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def forward(
+    values: np.ndarray, shape: tuple[int, int], *, out: np.ndarray | None = None
+) -> np.ndarray:
     """The real FFT of ``values`` zero-padded (or cut) to ``shape``, in their precision:
     ``scipy.fft.rfft2(values, s=shape)``. Values already of ``shape`` are transformed as they
-    are, without a padded copy."""
+    are, without a padded copy, into ``out`` if given (a complex array of the spectrum's
+    shape, reused to spare mapping a new one)."""
     if values.shape == shape:
-        return ducc0.fft.r2c(values, axes=(0, 1), nthreads=THREADS)
+        return ducc0.fft.r2c(values, axes=(0, 1), nthreads=THREADS, out=out)
     padded = np.zeros(shape, dtype=values.dtype)
     rows, cols = min(values.shape[0], shape[0]), min(values.shape[1], shape[1])
     padded[:rows, :cols] = values[:rows, :cols]
@@ -89,9 +92,12 @@ def _symmetric_kernel_spectrum(kernel: np.ndarray, shape: tuple[int, int]) -> np
     return spectrum
 
 
-def inverse(spectrum: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def inverse(
+    spectrum: np.ndarray, shape: tuple[int, int], *, out: np.ndarray | None = None
+) -> np.ndarray:
     """The real array of ``shape`` whose FFT is ``spectrum``: ``scipy.fft.irfft2(spectrum,
-    s=shape)``. Uses ``spectrum``'s memory as scratch: pass a spectrum not needed again."""
+    s=shape)``, into ``out`` if given. Uses ``spectrum``'s memory as scratch: pass a spectrum
+    not needed again."""
     if spectrum.shape != (shape[0], shape[1] // 2 + 1):
         raise ValueError(f"a spectrum of shape {spectrum.shape} is not one of {shape}")
     return ducc0.fft.c2r(
@@ -102,4 +108,5 @@ def inverse(spectrum: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         inorm=2,
         nthreads=THREADS,
         allow_overwriting_input=True,
+        out=out,
     )

@@ -80,6 +80,7 @@ class Convolver:
     _fft_shape: tuple[int, int] = field(init=False)
     _kernel_fft: np.ndarray = field(init=False, repr=False)
     _mask: tuple[np.ndarray | None, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _spectrum: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         rows, cols = self.kernel.shape
@@ -111,6 +112,22 @@ class Convolver:
         spectrum = fft.forward(values, self._fft_shape)
         spectrum *= self._kernel_fft
         return fft.inverse(spectrum, self._fft_shape)[: self.shape[0], : self.shape[1]]
+
+    def in_place(self, block: np.ndarray) -> np.ndarray:
+        """The plain convolution of ``block``, an array of ``fft_shape`` holding the values in
+        its first rows and columns and zeros beyond, written over it (the view of the
+        convolver's shape is returned): one spectrum, kept for the next call, and no other
+        array. No tolerance to 0."""
+        if block.shape != self._fft_shape:
+            raise ValueError(f"a block of shape {block.shape}, convolver for {self._fft_shape}")
+        spectrum = self._spectrum
+        if spectrum is None or spectrum.dtype != np.result_type(block.dtype, np.complex64):
+            spectrum = None
+        spectrum = fft.forward(block, self._fft_shape, out=spectrum)
+        spectrum *= self._kernel_fft
+        fft.inverse(spectrum, self._fft_shape, out=block)
+        self._spectrum = spectrum
+        return block[: self.shape[0], : self.shape[1]]
 
     def convolve(
         self, signal: np.ndarray, valid: np.ndarray | None = None, *, edges: bool = True

@@ -308,6 +308,7 @@ class WeightedSums:
     kernel: np.ndarray
     rows: int = field(init=False)
     _convolver: Convolver = field(init=False, repr=False)
+    _block: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         height, width = self.shape
@@ -316,6 +317,9 @@ class WeightedSums:
         self.rows = height if height * width <= STRIP_CELLS else min(rows, height)
         halo = 0 if self.rows >= height else 2 * self.reach
         self._convolver = Convolver((self.rows + halo, width), self.kernel)
+        # The FFT's input and output, and its spectrum (in the convolver), reused by every
+        # strip and every signal: mapping a fresh 10 MB array costs milliseconds here.
+        self._block = np.empty(self._convolver.fft_shape)
 
     @property
     def reach(self) -> int:
@@ -331,7 +335,7 @@ class WeightedSums:
         out = np.empty(self.shape, dtype=np.float32)
         halo = 0 if self.rows >= height else self.reach
         convolver = self._convolver
-        block = np.empty(convolver.fft_shape)
+        block = self._block
         for top in range(0, height, self.rows):
             bottom = min(top + self.rows, height)
             first, last = max(top - halo, 0), min(bottom + halo, height)
@@ -342,7 +346,7 @@ class WeightedSums:
                 signal[first:last],
                 where=where[first:last],
             )
-            sums = convolver.raw(block)[halo : halo + bottom - top]
+            sums = convolver.in_place(block)[halo : halo + bottom - top]
             strip = out[top:bottom]
             strip[...] = sums
             strip[(sums < TOLERANCE_TO_ZERO) | ~where[top:bottom]] = 0.0
