@@ -188,6 +188,7 @@ class SpectralPlan:
     reach: int
     dtype: type[np.floating[Any]] = np.float32
     fft_shape: tuple[int, int] = field(init=False)
+    _scratch: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The FFT computes a circular convolution of period L: the full result's cell j + L
@@ -204,6 +205,7 @@ class SpectralPlan:
         padded = np.zeros(self.fft_shape, dtype=self.dtype)
         height, width = self.shape
         np.copyto(padded[:height, :width], values, where=True if where is None else where)
+        self._scratch = padded  # the next inverse is written over it
         return fft.forward(padded, self.fft_shape)
 
     def kernel_spectrum(self, kernel: np.ndarray) -> np.ndarray:
@@ -216,8 +218,12 @@ class SpectralPlan:
     def inverse(self, product: np.ndarray) -> np.ndarray:
         """The convolution, from the product of a signal's and a kernel's spectra (the kernel
         centred on cell (0, 0), as ``kernel_spectrum`` gives it), cropped to the signal's
-        cells. ``product`` is used as scratch."""
-        return fft.inverse(product, self.fft_shape)[: self.shape[0], : self.shape[1]]
+        cells. ``product`` is used as scratch, and so is the padded input of the last
+        ``spectrum`` (no longer needed once transformed): the result is written over it
+        rather than into a new array."""
+        out, self._scratch = self._scratch, None
+        full = fft.inverse(product, self.fft_shape, out=out)
+        return full[: self.shape[0], : self.shape[1]]
 
     def convolve(
         self,
