@@ -285,10 +285,11 @@ def nature_population_ratio(area: np.ndarray, people_reaching: np.ndarray) -> np
     decay-weighted people D_j within reach of it, the first 2SFCA step. R_j = S_j where
     D_j <= 1 person, and 0 where S_j is 0 (``_urban_nature_population_ratio``)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(people_reaching <= FEW_PEOPLE, area, area / people_reaching)
+        ratio = np.divide(area, people_reaching, dtype=np.float32)
+    np.copyto(ratio, area, where=people_reaching <= FEW_PEOPLE)
     ratio[np.abs(area) <= NO_AREA_M2] = 0.0
     np.maximum(ratio, 0.0, out=ratio)
-    return ratio.astype(np.float32)
+    return ratio
 
 
 @dataclass
@@ -361,7 +362,7 @@ def green_spaces(green: np.ndarray, cell_area_m2: float) -> np.ndarray:
     labels, count = scipy.ndimage.label(green, structure=PATCH_STRUCTURE)
     large = large_patches(np.bincount(labels.ravel(), minlength=count + 1), cell_area_m2)
     large[0] = False
-    return large[labels]
+    return gather(large, labels)
 
 
 PATCH_STRUCTURE = np.ones((3, 3), dtype=bool)  # cells joined by an edge or a corner
