@@ -386,7 +386,9 @@ def within_reach(spaces: np.ndarray, cell_size_m: float) -> np.ndarray:
     far below the 0.5 that separates 0 from 1."""
     disc = who_disc(cell_size_m)
     plan = SpectralPlan(spaces.shape, disc.shape[0] // 2)
-    return np.asarray(plan.convolve(plan.spectrum(spaces), disc) >= 0.5)
+    spectrum = plan.spectrum(spaces)
+    spectrum *= plan.kernel_spectrum(disc)
+    return np.asarray(plan.inverse(spectrum) >= 0.5)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -468,7 +470,7 @@ def _read_inputs(args: AccessArgs, grid: io.Grid) -> _Inputs:
     )
     land = lulc.valid
     valid = land & population.valid
-    people = np.where(valid, population.values, 0).astype(np.float32)
+    people = np.where(valid, population.values, 0).astype(np.float32, copy=False)
     if not np.isfinite(people).all():
         raise EngineInputError(population.path, "holds NaN or infinite people counts")
     if (people < 0).any():
