@@ -32,15 +32,15 @@ def forward(
     values: np.ndarray, shape: tuple[int, int], *, out: np.ndarray | None = None
 ) -> np.ndarray:
     """The real FFT of ``values`` zero-padded (or cut) to ``shape``, in their precision:
-    ``scipy.fft.rfft2(values, s=shape)``. Values already of ``shape`` are transformed as they
-    are, without a padded copy, into ``out`` if given (a complex array of the spectrum's
-    shape, reused to spare mapping a new one)."""
-    if values.shape == shape:
-        return ducc0.fft.r2c(values, axes=(0, 1), nthreads=THREADS, out=out)
-    padded = np.zeros(shape, dtype=values.dtype)
-    rows, cols = min(values.shape[0], shape[0]), min(values.shape[1], shape[1])
-    padded[:rows, :cols] = values[:rows, :cols]
-    return ducc0.fft.r2c(padded, axes=(0, 1), nthreads=THREADS)
+    ``scipy.fft.rfft2(values, s=shape)``, into ``out`` if given (a complex array of the
+    spectrum's shape, reused to spare mapping a new one). Values already of ``shape`` are
+    transformed as they are, without a padded copy."""
+    if values.shape != shape:
+        padded = np.zeros(shape, dtype=values.dtype)
+        rows, cols = min(values.shape[0], shape[0]), min(values.shape[1], shape[1])
+        padded[:rows, :cols] = values[:rows, :cols]
+        values = padded
+    return ducc0.fft.r2c(values, axes=(0, 1), nthreads=THREADS, out=out)
 
 
 def kernel_spectrum(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -106,24 +106,23 @@ class Convolver:
         return self._fft_shape
 
     def raw(self, values: np.ndarray) -> np.ndarray:
-        """The plain convolution of ``values``, of the convolver's shape or already padded
-        with zeros to ``fft_shape`` (then transformed without a copy), cropped to the
-        convolver's shape; no tolerance to 0."""
-        spectrum = fft.forward(values, self._fft_shape)
-        spectrum *= self._kernel_fft
-        return fft.inverse(spectrum, self._fft_shape)[: self.shape[0], : self.shape[1]]
+        """The plain convolution of ``values`` (of the convolver's shape, float64), cropped to
+        the convolver's shape; no tolerance to 0."""
+        block = np.zeros(self._fft_shape)
+        block[: self.shape[0], : self.shape[1]] = values
+        return self.in_place(block)
 
     def in_place(self, block: np.ndarray) -> np.ndarray:
-        """The plain convolution of ``block``, an array of ``fft_shape`` holding the values in
-        its first rows and columns and zeros beyond, written over it (the view of the
-        convolver's shape is returned): one spectrum, kept for the next call, and no other
-        array. No tolerance to 0."""
-        if block.shape != self._fft_shape:
-            raise ValueError(f"a block of shape {block.shape}, convolver for {self._fft_shape}")
-        spectrum = self._spectrum
-        if spectrum is None or spectrum.dtype != np.result_type(block.dtype, np.complex64):
-            spectrum = None
-        spectrum = fft.forward(block, self._fft_shape, out=spectrum)
+        """The plain convolution of ``block``, a float64 array of ``fft_shape`` holding the
+        values in its first rows and columns and zeros beyond, written over it (the view of
+        the convolver's shape is returned): one spectrum, kept for the next call, and no
+        other array. No tolerance to 0."""
+        if block.shape != self._fft_shape or block.dtype != np.float64:
+            raise ValueError(
+                f"a {block.dtype} block of shape {block.shape}, convolver for float64 "
+                f"{self._fft_shape}"
+            )
+        spectrum = fft.forward(block, self._fft_shape, out=self._spectrum)
         spectrum *= self._kernel_fft
         fft.inverse(spectrum, self._fft_shape, out=block)
         self._spectrum = spectrum

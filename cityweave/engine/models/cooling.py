@@ -355,20 +355,19 @@ class Neighbourhoods:
         valid: np.ndarray,
         mask: Callable[[], np.ndarray],
         kernel_spectrum: np.ndarray,
+        plan: SpectralPlan,
         *,
         whole: bool = False,
-        plan: SpectralPlan | None = None,
     ) -> None:
         """``values`` divided in place by the kernel's weight on valid cells around each cell
         (rounded to whole numbers with ``whole``): in place when at most a few cells are
         absent, from the kernel's prefix sums when more are, by FFT of the mask when many
-        are (on ``plan``, that of ``kernel_spectrum`` and ``mask``; the shared one by
-        default)."""
+        are (on ``plan``, that of ``kernel_spectrum`` and ``mask``)."""
         if divide_by_edge_weights(values, kernel, valid, whole=whole):
             return
         weight = edge_weights(kernel, valid)
         if weight is None:
-            weight = (plan or self.plan).inverse(mask() * kernel_spectrum)
+            weight = plan.inverse(mask() * kernel_spectrum)
         with np.errstate(invalid="ignore", divide="ignore"):
             values /= np.rint(weight) if whole else weight
 
@@ -385,7 +384,7 @@ class Neighbourhoods:
         spectrum *= kernel_spectrum
         out = plan.inverse(spectrum)
         del spectrum
-        self._divide_by_weight(out, kernel, valid, mask, kernel_spectrum)
+        self._divide_by_weight(out, kernel, valid, mask, kernel_spectrum, plan)
         return out
 
     def park_cooling(self, cc_masked_green: np.ndarray) -> np.ndarray:
@@ -416,8 +415,8 @@ class Neighbourhoods:
             self.valid,
             lambda: self._mask,
             kernel_spectrum,
+            plan,
             whole=True,
-            plan=plan,
         )
         green_count *= float(disc.sum(dtype=np.float64))
         return green_count
