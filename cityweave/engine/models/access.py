@@ -29,7 +29,7 @@ import scipy.ndimage
 import shapely
 from rasterio.features import rasterize
 
-from cityweave.engine import align, arguments, blocks, io
+from cityweave.engine import align, arguments, blocks, io, memory
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -634,6 +634,7 @@ class _Writer:
         self.files[name] = self.writer.write(path, values, self.grid, nodata=nodata, where=where)
 
 
+@memory.keeps_freed_memory
 def run(
     args: AccessArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> AccessResult:

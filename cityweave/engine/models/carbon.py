@@ -18,7 +18,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from cityweave.engine import arguments, blocks, io
+from cityweave.engine import arguments, blocks, io, memory
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, count, gather, missing_codes
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -327,6 +327,7 @@ def steps_of(args: CarbonArgs) -> int:
     return 2 + (2 if args.calc_sequestration else 0) + (1 if args.do_valuation else 0)
 
 
+@memory.keeps_freed_memory
 def run(
     args: CarbonArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CarbonResult:

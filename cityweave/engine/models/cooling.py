@@ -25,7 +25,7 @@ import shapely
 from rasterio.transform import array_bounds
 from shapely.geometry import box
 
-from cityweave.engine import align, arguments, blocks, io
+from cityweave.engine import align, arguments, blocks, io, memory
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import add_gathered, class_index, gather
 from cityweave.engine.neighbourhood import (
@@ -445,6 +445,7 @@ def grid_of(args: CoolingArgs) -> io.Grid:
     )
 
 
+@memory.keeps_freed_memory
 def run(
     args: CoolingArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CoolingResult:

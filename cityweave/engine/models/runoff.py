@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from cityweave.engine import align, arguments, blocks, io
+from cityweave.engine import align, arguments, blocks, io, memory
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, count
 from cityweave.engine.spec import Input, ModelSpec, Output
@@ -341,6 +341,7 @@ def grid_of(args: RunoffArgs) -> io.Grid:
     return align.target_grid(args.lulc_path, [args.soils_hydrological_group_raster_path], vectors)
 
 
+@memory.keeps_freed_memory
 def run(
     args: RunoffArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> RunoffResult:
