@@ -1,7 +1,9 @@
-"""``engine.memory``: glibc's thresholds raised for a run and restored after the last one."""
+"""``engine.memory``: glibc's thresholds and numpy's huge pages set for a run and restored
+after the last one."""
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from typing import Any
 
@@ -26,11 +28,30 @@ class FakeLibc:
         return 1
 
 
+class FakeSwitch:
+    """numpy's ``_set_madvise_hugepage``: sets the flag, returns the one it had."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+    def __call__(self, enabled: bool) -> bool:
+        before, self.enabled = self.enabled, enabled
+        return before
+
+
 @pytest.fixture
 def libc(monkeypatch: pytest.MonkeyPatch) -> FakeLibc:
     fake = FakeLibc()
     monkeypatch.setattr(memory, "_LIBC", fake)
     return fake
+
+
+@pytest.fixture
+def hugepages(monkeypatch: pytest.MonkeyPatch) -> FakeSwitch:
+    switch = FakeSwitch()
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    monkeypatch.setattr(np._core.multiarray, "_set_madvise_hugepage", switch, raising=False)
+    return switch
 
 
 RAISED = [
@@ -44,34 +65,50 @@ RESTORED = [
 ]
 
 
-def test_thresholds_are_raised_inside_and_restored_with_a_trim_after(libc: FakeLibc) -> None:
-    with memory.kept():
+def test_settings_are_made_inside_and_restored_after(libc: FakeLibc, hugepages: FakeSwitch) -> None:
+    with memory.for_a_run():
         assert libc.calls == RAISED
+        assert hugepages.enabled is False
     assert libc.calls == RAISED + RESTORED
+    assert hugepages.enabled is True
 
 
-def test_nested_runs_restore_only_when_the_outer_one_ends(libc: FakeLibc) -> None:
-    with memory.kept():
-        with memory.kept():
-            pass
-        assert libc.calls == RAISED  # the outer run still keeps its memory
-    assert libc.calls == RAISED + RESTORED
+def test_without_reusing_the_heap_only_huge_pages_are_switched(
+    libc: FakeLibc, hugepages: FakeSwitch
+) -> None:
+    with memory.for_a_run(reuse_heap=False):
+        assert hugepages.enabled is False
+    assert libc.calls == []
+    assert hugepages.enabled is True
 
 
-def test_an_error_inside_still_restores(libc: FakeLibc) -> None:
-    with pytest.raises(RuntimeError), memory.kept():
+def test_nested_runs_restore_only_when_the_outer_one_ends(
+    libc: FakeLibc, hugepages: FakeSwitch
+) -> None:
+    with memory.for_a_run(reuse_heap=False):
+        with memory.for_a_run():
+            assert libc.calls == RAISED
+        assert libc.calls == RAISED + RESTORED  # the inner run was the one reusing the heap
+        assert hugepages.enabled is False  # the outer run still wants ordinary pages
+    assert hugepages.enabled is True
+    with memory.for_a_run(), memory.for_a_run():
+        pass
+    assert libc.calls == (RAISED + RESTORED) * 2
+
+
+def test_an_error_inside_still_restores(libc: FakeLibc, hugepages: FakeSwitch) -> None:
+    with pytest.raises(RuntimeError), memory.for_a_run():
         raise RuntimeError("the model failed")
     assert libc.calls == RAISED + RESTORED
-    assert memory._runs == 0
+    assert hugepages.enabled is True
+    assert memory._runs == memory._heap_runs == 0
 
 
-def test_runs_on_two_threads_restore_after_the_last(libc: FakeLibc) -> None:
-    inside = threading.Barrier(2)
+def test_runs_on_two_threads_restore_after_the_last(libc: FakeLibc, hugepages: FakeSwitch) -> None:
     leave = threading.Event()
 
     def one_run() -> None:
-        with memory.kept():
-            inside.wait()
+        with memory.for_a_run():
             leave.wait()
 
     threads = [threading.Thread(target=one_run) for _ in range(2)]
@@ -84,13 +121,24 @@ def test_runs_on_two_threads_restore_after_the_last(libc: FakeLibc) -> None:
     for thread in threads:
         thread.join()
     assert libc.calls == RAISED + RESTORED
+    assert hugepages.enabled is True
 
 
-def test_the_decorator_keeps_the_function_and_its_result(libc: FakeLibc) -> None:
-    @memory.keeps_freed_memory
+def test_a_choice_made_in_the_environment_is_left_alone(
+    libc: FakeLibc, hugepages: FakeSwitch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    with memory.for_a_run():
+        assert hugepages.enabled is True
+
+
+def test_the_decorator_keeps_the_function_and_its_result(
+    libc: FakeLibc, hugepages: FakeSwitch
+) -> None:
+    @memory.tuned_for_runs()
     def total(values: np.ndarray, *, scale: float) -> float:
         """Sums."""
-        assert libc.calls == RAISED
+        assert libc.calls == RAISED and hugepages.enabled is False
         return float(values.sum() * scale)
 
     assert total(np.ones(4), scale=2.0) == 8.0
@@ -98,20 +146,23 @@ def test_the_decorator_keeps_the_function_and_its_result(libc: FakeLibc) -> None
     assert libc.calls == RAISED + RESTORED
 
 
-def test_without_glibc_nothing_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_glibc_the_heap_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch, hugepages: FakeSwitch
+) -> None:
     monkeypatch.setattr(memory, "_LIBC", None)
-    with memory.kept():
-        assert memory._runs == 0
+    with memory.for_a_run():
+        assert hugepages.enabled is False
+    assert memory._runs == memory._heap_runs == 0
 
 
-def test_this_glibc_accepts_the_thresholds() -> None:
-    """glibc refuses (returns 0 for) a threshold above its limits: these are within them."""
-    import ctypes
-
+def test_this_glibc_and_numpy_accept_the_settings() -> None:
+    """glibc refuses (returns 0 for) a threshold above its limits: these are within them; and
+    this numpy has the switch for huge pages."""
     libc = memory._LIBC
     if libc is None:
         pytest.skip("not glibc")
-    with memory.kept():
+    assert callable(np._core.multiarray._set_madvise_hugepage)
+    with memory.for_a_run():
         assert libc.mallopt(memory.M_MMAP_THRESHOLD, ctypes.c_int(memory.KEPT_MMAP_THRESHOLD))
         assert libc.mallopt(memory.M_TRIM_THRESHOLD, ctypes.c_int(memory.KEPT_TRIM_THRESHOLD))
         values = np.ones((1024, 1024))  # 8 MB: from the heap inside

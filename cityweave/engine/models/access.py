@@ -634,7 +634,7 @@ class _Writer:
         self.files[name] = self.writer.write(path, values, self.grid, nodata=nodata, where=where)
 
 
-@memory.keeps_freed_memory
+@memory.tuned_for_runs()
 def run(
     args: AccessArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> AccessResult:

@@ -327,7 +327,7 @@ def steps_of(args: CarbonArgs) -> int:
     return 2 + (2 if args.calc_sequestration else 0) + (1 if args.do_valuation else 0)
 
 
-@memory.keeps_freed_memory
+@memory.tuned_for_runs()
 def run(
     args: CarbonArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CarbonResult:

@@ -445,7 +445,7 @@ def grid_of(args: CoolingArgs) -> io.Grid:
     )
 
 
-@memory.keeps_freed_memory
+@memory.tuned_for_runs()
 def run(
     args: CoolingArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> CoolingResult:

@@ -341,7 +341,7 @@ def grid_of(args: RunoffArgs) -> io.Grid:
     return align.target_grid(args.lulc_path, [args.soils_hydrological_group_raster_path], vectors)
 
 
-@memory.keeps_freed_memory
+@memory.tuned_for_runs()
 def run(
     args: RunoffArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> RunoffResult:

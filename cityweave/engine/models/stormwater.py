@@ -31,7 +31,7 @@ from rasterio.features import geometry_mask, rasterize
 from rasterio.transform import Affine
 from rasterio.windows import from_bounds
 
-from cityweave.engine import align, arguments, blocks, io
+from cityweave.engine import align, arguments, blocks, io, memory
 from cityweave.engine.errors import EngineInputError
 from cityweave.engine.lookup import class_index, gather
 from cityweave.engine.neighbourhood import Convolver, check_reach, dichotomous_kernel
@@ -887,6 +887,7 @@ def steps_of(args: StormwaterArgs) -> int:
     return 3 + int(args.adjust_retention_ratios) + int(args.aggregate_areas_path is not None)
 
 
+@memory.tuned_for_runs(reuse_heap=False)
 def run(
     args: StormwaterArgs, out_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> StormwaterResult:
