@@ -105,21 +105,24 @@ def test_an_error_inside_still_restores(libc: FakeLibc, hugepages: FakeSwitch) -
 
 
 def test_runs_on_two_threads_restore_after_the_last(libc: FakeLibc, hugepages: FakeSwitch) -> None:
+    inside = threading.Barrier(3, timeout=10)  # both runs inside, and this test
     leave = threading.Event()
 
     def one_run() -> None:
         with memory.for_a_run():
-            leave.wait()
+            inside.wait()
+            leave.wait(timeout=10)
 
     threads = [threading.Thread(target=one_run) for _ in range(2)]
     for thread in threads:
         thread.start()
-    while memory._runs < 2:
-        pass
-    assert libc.calls == RAISED
+    inside.wait()
+    assert memory._runs == 2
+    assert libc.calls == RAISED  # raised once, by the first run in
+    assert hugepages.enabled is False
     leave.set()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=10)
     assert libc.calls == RAISED + RESTORED
     assert hugepages.enabled is True
 
@@ -165,6 +168,4 @@ def test_this_glibc_and_numpy_accept_the_settings() -> None:
     with memory.for_a_run():
         assert libc.mallopt(memory.M_MMAP_THRESHOLD, ctypes.c_int(memory.KEPT_MMAP_THRESHOLD))
         assert libc.mallopt(memory.M_TRIM_THRESHOLD, ctypes.c_int(memory.KEPT_TRIM_THRESHOLD))
-        values = np.ones((1024, 1024))  # 8 MB: from the heap inside
-        del values
     assert memory._runs == 0
