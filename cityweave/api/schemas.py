@@ -169,9 +169,16 @@ class CaseOut(Schema):
 
 class CaseDetailOut(CaseOut):
     summary: str
-    location_precision: str
+    description: str = Field(description="The source's description of the site, verbatim")
+    description_note: str = Field(description="Where the description comes from, what it omits")
+    location_precision: str = Field(
+        description="`site`: a point inside the site outline; `city`: the city centre"
+    )
+    outline: dict[str, Any] | None = Field(
+        description="The site outline as a GeoJSON geometry (WGS 84), where known"
+    )
     end_year: int | None
-    area_m2: float | None
+    area_m2: float | None = Field(description="Geodesic area of the outline in m², where known")
     cost: str | None
     cost_currency: str
     funding_sources: str

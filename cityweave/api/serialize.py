@@ -71,7 +71,10 @@ def case_detail(case: Case) -> dict[str, Any]:
     return {
         **case_item(case),
         "summary": case.summary,
+        "description": case.description,
+        "description_note": case.description_note,
         "location_precision": case.location_precision,
+        "outline": case.polygon if isinstance(case.polygon, dict) else None,
         "end_year": case.end_year,
         "area_m2": case.area_m2,
         "cost": _decimal(case.cost),

@@ -131,6 +131,13 @@ class Case(TimeStamped, Publishable, Provenance):
     title_en = models.CharField(_("title (English)"), max_length=400)
     title_original = models.CharField(_("original title"), max_length=600, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_note = models.CharField(
+        _("note on the description"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where the description comes from and what it leaves out, shown beside it"),
+    )
     city = models.ForeignKey(
         "cities.City", on_delete=models.PROTECT, related_name="cases", null=True, blank=True
     )
@@ -140,7 +147,7 @@ class Case(TimeStamped, Publishable, Provenance):
         _("location precision"),
         max_length=20,
         default="site",
-        choices=[("site", _("Site")), ("city", _("City centroid"))],
+        choices=[("site", _("Site")), ("city", _("City centre"))],
     )
     polygon = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
     nbs_types = models.ManyToManyField(NbsType, blank=True, related_name="cases")
@@ -158,7 +165,12 @@ class Case(TimeStamped, Publishable, Provenance):
     )
     start_year = models.PositiveSmallIntegerField(_("start year"), null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(_("end year"), null=True, blank=True)
-    area_m2 = models.FloatField(_("area (m²)"), null=True, blank=True)
+    area_m2 = models.FloatField(
+        _("area (m²)"),
+        null=True,
+        blank=True,
+        help_text=_("Geodesic area of the site outline on the WGS 84 ellipsoid, where known"),
+    )
     cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
     cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
     funding_sources = models.TextField(_("funding sources"), blank=True)

@@ -56,6 +56,7 @@ def _map_settings() -> dict[str, Any]:
             "none": _("No item of this search has a location."),
             "failed": _("The map could not load its items. Reload the page to try again."),
             "approximate": _("Location: the city centre (approximate)"),
+            "site": _("Location: the site (a point inside its outline)"),
             "basemap": _("Country outlines: Natural Earth (public domain)"),
         },
     }

@@ -145,6 +145,7 @@ def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
     body = _tokens(
         [
             case.summary,
+            case.description,
             case.outcomes,
             case.lessons,
             case.actors,
@@ -160,7 +161,7 @@ def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
         case,
         title=case.title_en,
         subtitle=f"{city.name} ({city.country_code})" if city else "",
-        snippet_source=(case.summary or case.outcomes)[:SNIPPET_SOURCE_CHARS],
+        snippet_source=(case.summary or case.description or case.outcomes)[:SNIPPET_SOURCE_CHARS],
         country_code=country,
         macro_region=city.macro_region if city else "",
         city=city.slug if city else "",

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from cityweave.catalogue.models import Case, NbsType
 from cityweave.cities.models import City
 from cityweave.core.models import Status, TaxonomyTerm
+from cityweave.data.loaders.case_sites import DESCRIPTION_NOTE, descriptions, outlines
 from cityweave.data.loaders.provenance import provenance, read_csv
 from cityweave.data.loaders.sync import Counts, sync_m2m, sync_rows
 from cityweave.data.loaders.title_rules import classify_title
@@ -20,11 +21,14 @@ FIRST_SCORE_COLUMN = 6
 SCORING_NOTE = (
     "Scores from the Naturescapes project: 16 indicators scored 0 to 4 in four themes (climate, "
     "biodiversity, social justice, transformative potential) plus the four theme totals; "
-    "indicators marked NA at the source are left out. Location is the centroid of the city."
+    "indicators marked NA at the source are left out."
 )
+LOCATION_NOTES = {
+    "site": "Location: a point inside the site outline of the Urban Nature Atlas.",
+    "city": "Location: the centre of the city; the Urban Nature Atlas gives no site outline.",
+}
 CLASSIFICATION_NOTE = (
-    "NBS types and challenges assigned by CityWeave editors from the title only (keyword rules in "
-    "cityweave/data/loaders/title_rules.py)."
+    "NBS types and challenges assigned by CityWeave editors from the title only, by keyword rules."
 )
 
 
@@ -40,8 +44,28 @@ def _text(value: str) -> str:
     return "" if value == "NA" else value
 
 
+def _location(site_id: str, city: City) -> dict[str, Any]:
+    outline = outlines().get(site_id)
+    if outline is None:
+        return {
+            "latitude": city.latitude,
+            "longitude": city.longitude,
+            "location_precision": "city",
+            "polygon": None,
+            "area_m2": None,
+        }
+    return {
+        "latitude": outline.latitude,
+        "longitude": outline.longitude,
+        "location_precision": "site",
+        "polygon": outline.geometry,
+        "area_m2": outline.area_m2,
+    }
+
+
 def case_rows(city_by_una_name: dict[str, City]) -> list[dict[str, Any]]:
     rows = []
+    texts = descriptions()
     for r in read_csv(SITES_FILE):
         columns = list(r)
         scores = {
@@ -50,15 +74,16 @@ def case_rows(city_by_una_name: dict[str, City]) -> list[dict[str, Any]]:
         city = city_by_una_name[r["City or FUA"]]
         title = r["Name (short English title)"].strip()
         website = _text(r["Website of the intervention"])
+        location = _location(r["ID"], city)
         rows.append(
             {
                 "slug": case_slug(r["ID"], title),
                 "title_en": title,
                 "title_original": _text(r["Native language title"]),
+                "description": texts.get(r["ID"], ""),
+                "description_note": DESCRIPTION_NOTE if texts.get(r["ID"]) else "",
                 "city_id": city.pk,
-                "latitude": city.latitude,
-                "longitude": city.longitude,
-                "location_precision": "city",
+                **location,
                 "scores": scores,
                 "links": [{"label": "Website", "url": website}] if website else [],
                 "status": Status.PUBLISHED,
@@ -68,7 +93,9 @@ def case_rows(city_by_una_name: dict[str, City]) -> list[dict[str, Any]]:
                     source_url="https://github.com/thenatureconservancy/naturescapes",
                     licence="no licence file at origin",
                     licence_verified=False,
-                    editorial_note=SCORING_NOTE,
+                    editorial_note=(
+                        f"{SCORING_NOTE} {LOCATION_NOTES[location['location_precision']]}"
+                    ),
                 ),
             }
         )
@@ -93,7 +120,7 @@ def load_cases(
         editorial = bool(wanted_types[row["slug"]] or wanted_challenges[row["slug"]])
         row["classification_editorial"] = editorial
         if editorial:
-            row["editorial_note"] = f"{SCORING_NOTE} {CLASSIFICATION_NOTE}"
+            row["editorial_note"] = f"{row['editorial_note']} {CLASSIFICATION_NOTE}"
     counts, by_slug = sync_rows(model=Case, key="slug", rows=rows)
     sync_m2m(
         model=Case,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -32,3 +33,14 @@ def score_width(value: Any, maximum: Any = 4) -> int:
 def aliases(value: str) -> str:
     """``"Krakow|Cracow"`` → ``"Krakow, Cracow"``: a city's aliases as people read them."""
     return ", ".join(alias.strip() for alias in (value or "").split("|") if alias.strip())
+
+
+@register.filter
+def hectares(square_metres: Any) -> str:
+    """An area in m² as hectares with the digits that matter: 0.008, 0.45, 3.7, 32,376."""
+    try:
+        ha = float(square_metres) / 10_000
+    except (TypeError, ValueError):
+        return ""
+    digits = 0 if ha >= 100 else 1 if ha >= 10 else 2 if ha >= 0.1 else 3
+    return number_format(round(ha, digits), decimal_pos=digits, force_grouping=True)

@@ -90,6 +90,8 @@
     var m = marker(lat, lng, el.dataset.kind || "case", el.dataset.title || "");
     if (el.dataset.approximate) {
       m.bindPopup('<div class="cw-popup">' + escapeHtml(TEXTS.approximate || "") + "</div>");
+    } else if (el.dataset.site) {
+      m.bindPopup('<div class="cw-popup">' + escapeHtml(TEXTS.site || "") + "</div>");
     }
     m.addTo(map);
     map.setView([lat, lng], el.dataset.zoom ? parseFloat(el.dataset.zoom) : (el.dataset.approximate ? 5 : 12));
