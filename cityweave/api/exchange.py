@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 
 from cityweave.api.formats import page
 from cityweave.api.schemas import ErrorOut
-from cityweave.api.serialize import city_ref
+from cityweave.api.serialize import city_ref, provenance
 from cityweave.core.search.types import SearchParams
 from cityweave.exchange import selectors
 from cityweave.exchange.models import Event, EventParticipant, Transfer
@@ -52,6 +52,7 @@ def event_item(event: Event) -> dict[str, Any]:
         "status": event.status,
         "starts_at": event.local_start,
         "ends_at": event.local_end,
+        "all_day": event.all_day,
         "time_zone": event.time_zone,
         "city": city_ref(event.city),
         "online": event.is_online,
@@ -103,6 +104,7 @@ def event_detail(event: Event) -> dict[str, Any]:
             {"text": a.text, "owner": a.owner, "due_on": a.due_on, "done": a.done}
             for a in event.follow_ups.all()
         ],
+        "provenance": provenance(event),
     }
 
 

@@ -167,6 +167,19 @@ class CaseOut(Schema):
     url: str
 
 
+class TermAssignmentOut(Schema):
+    vocabulary: Literal["challenge", "nbs_type"]
+    code: str
+    label: str
+    applies: bool = Field(description="Whether the term is one of the case's terms")
+    machine: bool = Field(description="Derived by the machine classification from the text")
+    rule: str
+    evidence: str = Field(description="The sentence of the case's text that triggered the rule")
+    decision: Literal["", "confirmed", "removed", "added"] = Field(
+        description="An editor's decision; it wins over the machine"
+    )
+
+
 class CaseDetailOut(CaseOut):
     summary: str
     description: str = Field(description="The source's description of the site, verbatim")
@@ -189,7 +202,10 @@ class CaseDetailOut(CaseOut):
     lessons: str
     scores: dict[str, Any]
     links: list[Any]
-    classification_editorial: bool
+    classification: list[TermAssignmentOut] = Field(
+        description="Each challenge and NBS type assigned: by the machine classification (with "
+        "the rule and the phrase that triggered it), by an editor, or both"
+    )
     instruments: list[InstrumentRef]
     provenance: ProvenanceOut
 
@@ -494,8 +510,30 @@ class NetworkMemberOut(Schema):
     pledge: str
 
 
+class NetworkFactOut(Schema):
+    key: str
+    topic: str
+    text: str = Field(
+        description="The statement in English (translated by CityWeave's editors where the "
+        "source is in another language)"
+    )
+    text_original: str = Field(
+        description="The source's own words, verbatim excerpts joined by ' … ' (empty when "
+        "'text' quotes it)"
+    )
+    original_language: str
+    count: int | None = Field(description="The number the statement gives, if it gives one")
+    country_count: int | None = Field(description="The number of countries it gives, if any")
+    period_start: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD, as precise as stated")
+    period_end: str
+    provenance: ProvenanceOut
+
+
 class NetworkDetailOut(NetworkOut):
     website: str
     groups: list[NetworkGroupOut]
     members: list[NetworkMemberOut]
+    facts: list[NetworkFactOut] = Field(
+        description="What the network's sources state, each statement with its source"
+    )
     provenance: ProvenanceOut

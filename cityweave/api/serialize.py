@@ -8,9 +8,9 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
+from cityweave.catalogue.models import Case, CaseTerm, Instrument, NbsType, Resource
 from cityweave.catalogue.tabular import page_url
-from cityweave.cities.models import City, Membership, Network
+from cityweave.cities.models import City, Membership, Network, NetworkFact
 from cityweave.climate.models import ClimateTarget
 from cityweave.core.models import LANGUAGE_CODES, Provenance, TaxonomyTerm
 
@@ -67,6 +67,20 @@ def case_item(case: Case) -> dict[str, Any]:
     }
 
 
+def term_assignment(row: CaseTerm) -> dict[str, Any]:
+    term = row.term
+    return {
+        "vocabulary": "challenge" if row.challenge_id else "nbs_type",
+        "code": term.code if isinstance(term, TaxonomyTerm) else term.slug,
+        "label": term.label,
+        "applies": row.applies,
+        "machine": row.machine,
+        "rule": row.rule,
+        "evidence": row.evidence,
+        "decision": row.decision,
+    }
+
+
 def case_detail(case: Case) -> dict[str, Any]:
     return {
         **case_item(case),
@@ -87,7 +101,7 @@ def case_detail(case: Case) -> dict[str, Any]:
         "lessons": case.lessons,
         "scores": case.scores if isinstance(case.scores, dict) else {},
         "links": case.links if isinstance(case.links, list) else [],
-        "classification_editorial": case.classification_editorial,
+        "classification": [term_assignment(row) for row in case.terms.all()],
         "instruments": [{"slug": i.slug, "name": i.name} for i in case.instruments.all()],
         "provenance": provenance(case),
     }
@@ -322,5 +336,21 @@ def network_detail(network: Network) -> dict[str, Any]:
             }
             for m in members
         ],
+        "facts": [network_fact(f) for f in network.facts.all()],
         "provenance": provenance(network),
+    }
+
+
+def network_fact(fact: NetworkFact) -> dict[str, Any]:
+    return {
+        "key": fact.key,
+        "topic": fact.topic,
+        "text": fact.text,
+        "text_original": fact.text_original,
+        "original_language": fact.original_language,
+        "count": fact.count,
+        "country_count": fact.country_count,
+        "period_start": fact.period_start,
+        "period_end": fact.period_end,
+        "provenance": provenance(fact),
     }

@@ -14,7 +14,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from cityweave.catalogue.documents import EXTENSIONS, DocumentError, validate_upload
-from cityweave.catalogue.models import BiophysicalParameter, Case, Instrument, NbsType, Resource
+from cityweave.catalogue.models import (
+    BiophysicalParameter,
+    Case,
+    CaseTerm,
+    Instrument,
+    NbsType,
+    Resource,
+)
 from cityweave.catalogue.services.library import read_upload, resource_attach_file
 from cityweave.core.admin import PROVENANCE_FIELDSET, ProvenanceAdminMixin, publish, unpublish
 
@@ -60,33 +67,51 @@ class NbsTypeAdmin(ProvenanceAdminMixin, admin.ModelAdmin):
     )
 
 
+class CaseTermInline(admin.TabularInline):
+    model = CaseTerm
+    extra = 0
+    fields = ("challenge", "nbs_type", "machine", "rule", "evidence", "decision", "decided_by")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Case)
 class CaseAdmin(ProvenanceAdminMixin, admin.ModelAdmin):
-    list_display = ("title_en", "city", "case_status", "status", "editorial")
+    list_display = ("title_en", "city", "case_status", "status")
     list_filter = (
         "status",
         "case_status",
         "governance",
         "city__macro_region",
         "city__country_code",
-        "classification_editorial",
         "licence_verified",
     )
     search_fields = ("title_en", "title_original", "slug", "summary", "city__name")
     list_select_related = ("city",)
-    autocomplete_fields = ("city", "nbs_types", "challenges")
+    autocomplete_fields = ("city",)
     prepopulated_fields = {"slug": ("title_en",)}
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "nbs_types", "challenges")
     actions = (publish, unpublish)
+    inlines = (CaseTermInline,)
     fieldsets = (
         (None, {"fields": ("title_en", "title_original", "slug", "status", "summary", "image")}),
+        (_("Description"), {"fields": ("description", "description_note")}),
         (
             _("Place"),
             {"fields": ("city", "latitude", "longitude", "location_precision", "polygon")},
         ),
         (
             _("Classification"),
-            {"fields": ("nbs_types", "challenges", "classification_editorial")},
+            {
+                "fields": ("nbs_types", "challenges"),
+                "description": _(
+                    "The terms that apply, kept in step with the assignments below; change them "
+                    "on the case's page, where each machine assignment shows its evidence."
+                ),
+            },
         ),
         (
             _("Implementation"),
@@ -107,14 +132,6 @@ class CaseAdmin(ProvenanceAdminMixin, admin.ModelAdmin):
         PROVENANCE_FIELDSET,
         RECORD_FIELDSET,
     )
-
-    @admin.display(
-        description=_("editorial classification"),
-        boolean=True,
-        ordering="classification_editorial",
-    )
-    def editorial(self, obj: Case) -> bool:
-        return obj.classification_editorial
 
 
 @admin.register(Instrument)

@@ -3,7 +3,9 @@ library resources. Everything loaded from outside carries provenance (``core.Pro
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -154,9 +156,6 @@ class Case(TimeStamped, Publishable, Provenance):
     challenges = models.ManyToManyField(
         TaxonomyTerm, blank=True, related_name="cases", limit_choices_to={"vocabulary": "challenge"}
     )
-    classification_editorial = models.BooleanField(
-        _("NBS types and challenges assigned by CityWeave editors"), default=False
-    )
     case_status = models.CharField(
         _("implementation status"),
         max_length=12,
@@ -201,6 +200,84 @@ class Case(TimeStamped, Publishable, Provenance):
 
     def get_absolute_url(self) -> str:
         return reverse("web:case_detail", kwargs={"slug": self.slug})
+
+
+class TermDecision(models.TextChoices):
+    """What an editor said of a case's challenge or NBS type; an editor's word wins."""
+
+    NONE = "", _("not reviewed")
+    CONFIRMED = "confirmed", _("confirmed by an editor")
+    REMOVED = "removed", _("removed by an editor")
+    ADDED = "added", _("added by an editor")
+
+
+class CaseTerm(TimeStamped):
+    """One challenge or NBS type of a case: derived by the machine classification from the case's
+    text (``machine``, with the ``rule`` and the ``evidence`` that triggered it), decided by an
+    editor, or both. ``Case.challenges`` and ``Case.nbs_types`` hold the terms that apply."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="terms")
+    challenge = models.ForeignKey(
+        TaxonomyTerm,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"vocabulary": "challenge"},
+    )
+    nbs_type = models.ForeignKey(
+        NbsType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    machine = models.BooleanField(_("derived by the machine classification"), default=False)
+    rule = models.CharField(_("rule"), max_length=400, blank=True)
+    evidence = models.TextField(_("evidence"), blank=True)
+    decision = models.CharField(
+        _("editor's decision"), max_length=10, choices=TermDecision.choices, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "challenge__position", "nbs_type__label_en"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(challenge__isnull=True, nbs_type__isnull=False)
+                | Q(challenge__isnull=False, nbs_type__isnull=True),
+                name="case_term_one_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "challenge"],
+                condition=Q(challenge__isnull=False),
+                name="case_term_unique_challenge",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "nbs_type"],
+                condition=Q(nbs_type__isnull=False),
+                name="case_term_unique_nbs_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.term}"
+
+    @property
+    def term(self) -> TaxonomyTerm | NbsType:
+        term = self.challenge or self.nbs_type
+        assert term is not None
+        return term
+
+    @property
+    def applies(self) -> bool:
+        """An editor's confirmation or addition, or a machine assignment no editor removed."""
+        if self.decision in (TermDecision.CONFIRMED, TermDecision.ADDED):
+            return True
+        return self.machine and self.decision != TermDecision.REMOVED
 
 
 class InstrumentCategory(models.TextChoices):

@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from cityweave.catalogue.models import (
     BiophysicalParameter,
     Case,
+    CaseTerm,
     Instrument,
     NbsType,
     Resource,
@@ -99,7 +100,11 @@ def case_get(*, slug: str, user: Any = None) -> Case:
     return (
         case_queryset(user=user)
         .prefetch_related(
-            Prefetch("instruments", Instrument.objects.filter(status="published").order_by("name"))
+            Prefetch("instruments", Instrument.objects.filter(status="published").order_by("name")),
+            Prefetch(
+                "terms",
+                CaseTerm.objects.select_related("challenge", "nbs_type"),
+            ),
         )
         .get(slug=slug)
     )

@@ -12,6 +12,7 @@ from cityweave.cities.models import (
     Contact,
     Membership,
     Network,
+    NetworkFact,
     NetworkGroup,
     Organisation,
 )
@@ -108,6 +109,22 @@ class NetworkGroupInline(admin.TabularInline):
     prepopulated_fields = {"slug": ("name",)}
 
 
+class NetworkFactInline(admin.StackedInline):
+    """What a network's sources state, each statement with its source."""
+
+    model = NetworkFact
+    extra = 0
+    fields = (
+        ("key", "topic", "position"),
+        "text",
+        ("text_original", "original_language"),
+        ("count", "country_count", "period_start", "period_end"),
+        ("source_name", "source_url"),
+        ("licence", "licence_verified", "retrieved_on"),
+        "editorial_note",
+    )
+
+
 @admin.register(Network)
 class NetworkAdmin(ProvenanceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "short_name", "kind", "parent")
@@ -115,7 +132,7 @@ class NetworkAdmin(ProvenanceAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "short_name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent", "coordinator")
-    inlines = (NetworkGroupInline,)
+    inlines = (NetworkGroupInline, NetworkFactInline)
 
 
 @admin.register(Membership)

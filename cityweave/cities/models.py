@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cityweave.core.models import Provenance, TaxonomyTerm, TimeStamped
@@ -254,6 +256,96 @@ class NetworkGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network.name}: {self.name}"
+
+
+class FactTopic(models.TextChoices):
+    """What a statement about a network is about."""
+
+    AIM = "aim", _("Aim")
+    OBJECTIVE = "objective", _("Objective")
+    TARGET_GROUP = "target_group", _("Target group")
+    SCOPE = "scope", _("Scope")
+    THEMATIC_AREA = "thematic_area", _("Thematic area")
+    ROLE = "role", _("Role")
+    ACTIVITY = "activity", _("Activity")
+    FUNDING = "funding", _("Funding")
+    GRANT_AGREEMENT = "grant_agreement", _("Grant agreement")
+    PERIOD = "period", _("Period")
+    PARTNERS = "partners", _("Partners")
+
+
+# The key facts a network's page gives for every network with stated facts: what its sources
+# state, or that they do not state it.
+KEY_FACT_TOPICS = (
+    FactTopic.FUNDING,
+    FactTopic.GRANT_AGREEMENT,
+    FactTopic.PERIOD,
+    FactTopic.PARTNERS,
+)
+
+validate_partial_date = RegexValidator(
+    r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+    _("Write a year, a month or a day as the source gives it: YYYY, YYYY-MM or YYYY-MM-DD."),
+)
+
+
+class NetworkFact(Provenance):
+    """One statement a source makes about a network: an aim, its scope, a thematic area, a role,
+    its funding, period or partners. ``text`` is in English (translated by CityWeave's editors
+    where the source is in another language); ``text_original`` quotes the source in its own
+    language (excerpts joined by " … "). Numbers and dates are filled only where the statement
+    gives them, dates only as precisely as it gives them (a year, a month or a day)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="facts")
+    key = models.SlugField(max_length=80)
+    topic = models.CharField(_("topic"), max_length=20, choices=FactTopic.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(_("statement (English)"))
+    text_original = models.TextField(_("statement as the source gives it"), blank=True)
+    original_language = models.CharField(
+        _("language of the source"), max_length=2, blank=True, help_text=_("e.g. pl, en")
+    )
+    count = models.PositiveIntegerField(
+        _("number stated"),
+        null=True,
+        blank=True,
+        help_text=_("The number the statement gives (partners, cities ...), if any"),
+    )
+    country_count = models.PositiveIntegerField(
+        _("countries stated"),
+        null=True,
+        blank=True,
+        help_text=_("The number of countries the statement gives, if any"),
+    )
+    period_start = models.CharField(
+        _("from"), max_length=10, blank=True, validators=[validate_partial_date]
+    )
+    period_end = models.CharField(
+        _("until"), max_length=10, blank=True, validators=[validate_partial_date]
+    )
+
+    class Meta:
+        ordering = ["network", "position", "pk"]
+        verbose_name = _("network fact")
+        verbose_name_plural = _("network facts")
+        constraints = [
+            models.UniqueConstraint(fields=["network", "key"], name="network_fact_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network.name}: {self.get_topic_display()} ({self.key})"
+
+    def text_in(self, language: str | None) -> str:
+        """The statement in the source's own words where ``language`` is the source's (other
+        than English), else in English."""
+        code = (language or "en")[:2]
+        if self.text_original and code == self.original_language and code != "en":
+            return self.text_original
+        return self.text
+
+    @property
+    def shown_text(self) -> str:
+        return self.text_in(get_language())
 
 
 class Role(models.TextChoices):

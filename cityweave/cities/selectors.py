@@ -16,6 +16,7 @@ from cityweave.cities.models import (
     Contact,
     Membership,
     Network,
+    NetworkFact,
     NetworkGroup,
     Organisation,
 )
@@ -124,7 +125,8 @@ def network_list() -> QuerySet[Network]:
 
 
 def network_get(*, slug: str) -> Network:
-    """One network with its tiers or hubs and members; raises ``Network.DoesNotExist``."""
+    """One network with its tiers or hubs, members and the facts its sources state; raises
+    ``Network.DoesNotExist``."""
     members = Membership.objects.select_related("city", "group").order_by("city__name", "role")
     return Network.objects.prefetch_related(
         Prefetch(
@@ -134,6 +136,7 @@ def network_get(*, slug: str) -> Network:
             ),
         ),
         Prefetch("memberships", members),
+        Prefetch("facts", NetworkFact.objects.order_by("position", "pk")),
         "children",
     ).get(slug=slug)
 

@@ -1,5 +1,5 @@
-"""Admin for the shared taxonomy and typed links, and the pieces every CityWeave admin reuses:
-read-only provenance on loaded records and publish / unpublish actions."""
+"""Admin for the shared taxonomy, typed links and slug redirects, and the pieces every CityWeave
+admin reuses: read-only provenance on loaded records and publish / unpublish actions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cityweave.core.models import Link, Status, TaxonomyTerm
+from cityweave.core.models import Link, SlugRedirect, Status, TaxonomyTerm
 
 admin.site.site_header = _("CityWeave administration")
 admin.site.site_title = _("CityWeave")
@@ -103,3 +103,12 @@ class LinkAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Link]:
         # ``__str__`` names both ends: fetch them per content type, not per row.
         return super().get_queryset(request).prefetch_related("source", "target")
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    list_display = ("old_slug", "new_slug", "content_type", "updated_at")
+    list_filter = ("content_type",)
+    search_fields = ("old_slug", "new_slug")
+    list_select_related = ("content_type",)
+    readonly_fields = ("created_at", "updated_at")

@@ -1,5 +1,6 @@
 """Base models shared by every CityWeave app: timestamps, provenance, publication status,
-labels in the five interface languages, the shared taxonomy and typed links between items."""
+labels in the five interface languages, the shared taxonomy, typed links between items and the
+old slugs that redirect to new ones."""
 
 from __future__ import annotations
 
@@ -163,6 +164,31 @@ class Link(TimeStamped):
     @property
     def inverse_label(self) -> str:
         return str(INVERSE_RELATION_LABELS[Relation(self.relation)])
+
+
+class SlugRedirect(TimeStamped):
+    """An address that moved: ``old_slug`` of a ``content_type`` is now ``new_slug``.
+
+    Recorded where a slug changes (the city loader, since slugs transliterate their names:
+    ``odz-pl`` became ``lodz-pl``); an item page asked for an old slug answers with a permanent
+    redirect to the new one, in the same language."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    old_slug = models.SlugField(_("old slug"), max_length=220)
+    new_slug = models.SlugField(_("new slug"), max_length=220)
+
+    class Meta:
+        ordering = ["content_type", "old_slug"]
+        verbose_name = _("slug redirect")
+        verbose_name_plural = _("slug redirects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "old_slug"], name="slug_redirect_unique_old_slug"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.new_slug}"
 
 
 # The job table lives beside the job runner, the search index tables beside the search backend.

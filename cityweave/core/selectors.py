@@ -1,4 +1,5 @@
-"""Reads shared by every part of the hub: the typed links of an item, seen from either end."""
+"""Reads shared by every part of the hub: the typed links of an item, seen from either end, and
+the new slug of an old one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q
 
-from cityweave.core.models import INVERSE_RELATION_LABELS, Link, Relation
+from cityweave.core.models import INVERSE_RELATION_LABELS, Link, Relation, SlugRedirect
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,13 @@ def item_links(obj: Model, *, user: Any = None) -> list[ItemLink]:
         label = relation.label if outgoing else INVERSE_RELATION_LABELS[relation]
         shown.append(ItemLink(label=str(label), other=found, outgoing=outgoing, note=link.note))
     return shown
+
+
+def slug_moved_to(*, model: type[Model], slug: str) -> str | None:
+    """The slug an item of ``model`` has now if ``slug`` is one it had before, else None."""
+    content_type = ContentType.objects.get_for_model(model)
+    return (
+        SlugRedirect.objects.filter(content_type=content_type, old_slug=slug)
+        .values_list("new_slug", flat=True)
+        .first()
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cityweave.core.admin import PROVENANCE_FIELDSET, ProvenanceAdminMixin
 from cityweave.exchange import services
 from cityweave.exchange.evidence import read_evidence
 from cityweave.exchange.forms import EventAdminForm
@@ -86,7 +87,7 @@ def cancel_events(
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ProvenanceAdminMixin, admin.ModelAdmin):
     form = EventAdminForm
     list_display = ("title", "kind", "starts_at", "time_zone", "city", "network", "status",
                     "places")  # fmt: skip
@@ -100,7 +101,7 @@ class EventAdmin(admin.ModelAdmin):
     actions = (cancel_events,)
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "description", "agenda")}),
-        (_("When"), {"fields": ("time_zone", "starts_at", "ends_at")}),
+        (_("When"), {"fields": ("time_zone", "starts_at", "ends_at", "all_day")}),
         (_("Where"), {"fields": ("city", "venue", "online_url")}),
         (_("Who"), {"fields": ("organiser", "network")}),
         (
@@ -108,6 +109,7 @@ class EventAdmin(admin.ModelAdmin):
             {"fields": ("capacity", "registration_open", "registration_closes_at")},
         ),
         (_("After the event"), {"fields": ("outcomes", "materials")}),
+        PROVENANCE_FIELDSET,
         RECORD_FIELDSET,
     )
 

@@ -92,8 +92,10 @@ class EventAdminForm(forms.ModelForm):
         model = Event
         fields = (
             "title", "slug", "kind", "status", "description", "agenda", "time_zone", "starts_at",
-            "ends_at", "city", "venue", "online_url", "organiser", "network", "capacity",
-            "registration_open", "registration_closes_at", "outcomes", "materials",
+            "ends_at", "all_day", "city", "venue", "online_url", "organiser", "network",
+            "capacity", "registration_open", "registration_closes_at", "outcomes", "materials",
+            "source_name", "source_url", "licence", "licence_verified", "retrieved_on",
+            "editorial_note",
         )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

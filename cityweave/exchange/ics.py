@@ -2,7 +2,8 @@
 
 Each event keeps a stable ``UID`` (its ``uid`` field), ``DTSTAMP`` is the time it was last
 revised (the calendar carries no METHOD, RFC 5545 §3.8.7.2), start and end are given in the
-event's own zone (``TZID`` with its ``VTIMEZONE``), and a cancelled event stays in the feed with
+event's own zone (``TZID`` with its ``VTIMEZONE``) or, for an all-day event, as dates (``DTEND``
+the day after its last, RFC 5545 §3.6.1), and a cancelled event stays in the feed with
 ``STATUS:CANCELLED`` so subscribed calendars drop it.
 """
 
@@ -48,8 +49,12 @@ def to_vevent(event: Event, page_url: str) -> icalendar.Event:
     vevent.add("dtstamp", event.updated_at.astimezone(datetime.UTC))
     vevent.add("created", event.created_at.astimezone(datetime.UTC))
     vevent.add("last-modified", event.updated_at.astimezone(datetime.UTC))
-    vevent.add("dtstart", event.local_start)
-    vevent.add("dtend", event.local_end)
+    if event.all_day:
+        vevent.add("dtstart", event.local_start.date())
+        vevent.add("dtend", event.local_end.date())
+    else:
+        vevent.add("dtstart", event.local_start)
+        vevent.add("dtend", event.local_end)
     vevent.add("summary", event.title)
     text = description(event)
     if text:

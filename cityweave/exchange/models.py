@@ -4,7 +4,9 @@ catalogue ``Case``) from one city to another, stage by stage.
 
 Times are stored in UTC; each event also keeps the IANA time zone it takes place in, and the
 local dates it covers there (``starts_on`` / ``ends_on``, set by ``clean()``), so the calendar and
-the month filters place an event on the days its participants live it.
+the month filters place an event on the days its participants live it. An all-day event (one
+whose source gives its days, not its times) runs from midnight of its first day to midnight after
+its last, in its zone. An event recorded from a published source carries that source.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cityweave.core.models import TimeStamped
+from cityweave.core.models import Provenance, TimeStamped
 
 # Paths under /events/ that are pages of their own, never an event's slug.
 RESERVED_EVENT_SLUGS = frozenset({"calendar"})
@@ -62,7 +64,7 @@ class EventStatus(models.TextChoices):
 PUBLIC_EVENT_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 
-class Event(TimeStamped):
+class Event(TimeStamped, Provenance):
     """A city-to-city exchange event, in a city, online or both (hybrid)."""
 
     uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
@@ -80,6 +82,14 @@ class Event(TimeStamped):
     agenda = models.TextField(_("agenda"), blank=True)
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"))
+    all_day = models.BooleanField(
+        _("all day"),
+        default=False,
+        help_text=_(
+            "Days without times (when only the days are known): from midnight of the first "
+            "day to midnight after the last, in the event's time zone"
+        ),
+    )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -212,12 +222,29 @@ class Event(TimeStamped):
             errors.setdefault("registration_closes_at", []).append(
                 ValidationError(_("Registration must close before the event ends."))
             )
+        known_zone = self.time_zone in time_zone_names()
+        times_known = bool(self.starts_at and self.ends_at and known_zone)
+        if (
+            self.all_day
+            and times_known
+            and not (self.local_start.time() == self.local_end.time() == datetime.time(0))
+        ):
+            errors.setdefault("all_day", []).append(
+                ValidationError(
+                    _(
+                        "An all-day event starts at midnight of its first day and ends at "
+                        "midnight after its last, in its time zone."
+                    )
+                )
+            )
         if errors:
             raise ValidationError(errors)
-        if self.starts_at and self.ends_at and self.time_zone in time_zone_names():
-            # The local days the event covers, for calendars and month filters.
+        if times_known:
+            # The local days the event covers, for calendars and month filters (an all-day
+            # event ends at the midnight after its last day).
             self.starts_on = self.local_start.date()
-            self.ends_on = self.local_end.date()
+            last = self.local_end - datetime.timedelta(days=1) if self.all_day else self.local_end
+            self.ends_on = last.date()
 
 
 class ParticipantRole(models.TextChoices):

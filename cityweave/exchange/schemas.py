@@ -7,7 +7,7 @@ import datetime
 
 from ninja import Field, Schema
 
-from cityweave.api.schemas import CityRef
+from cityweave.api.schemas import CityRef, ProvenanceOut
 
 
 class Ref(Schema):
@@ -65,6 +65,10 @@ class EventOut(Schema):
     status: str
     starts_at: datetime.datetime = Field(description="In the event's time zone, with its offset")
     ends_at: datetime.datetime
+    all_day: bool = Field(
+        description="The days only (the times are not known): from midnight of the first day "
+        "to midnight after the last"
+    )
     time_zone: str
     city: CityRef | None
     online: bool
@@ -103,6 +107,7 @@ class EventDetailOut(EventOut):
     participants: list[ParticipantOut]
     materials: list[ResourceRef]
     follow_ups: list[FollowUpOut]
+    provenance: ProvenanceOut = Field(description="The source an event was recorded from, if any")
 
 
 class EventPage(Schema):

@@ -8,6 +8,7 @@ map follows the filters through the fragment's ``#search-state``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -19,12 +20,26 @@ from django.utils.translation import gettext_lazy
 from cityweave.cities import peer_selectors
 from cityweave.cities import selectors as cities
 from cityweave.cities.filters import CityFilters, parse_city_filters
-from cityweave.cities.models import City, MacroRegion, Network, Role
+from cityweave.cities.models import (
+    KEY_FACT_TOPICS,
+    City,
+    FactTopic,
+    MacroRegion,
+    Network,
+    NetworkFact,
+    Role,
+)
 from cityweave.cities.peers import TIERS, WEIGHTS
 from cityweave.core.search import InvalidSearchParams
 from cityweave.core.search.labels import country_names, facet_labels
 from cityweave.web.facets import SHOWN, FacetGroup, FacetOption
-from cityweave.web.views import HtmxHttpRequest, _detail, _get, _map_settings
+from cityweave.web.views import (
+    HtmxHttpRequest,
+    _detail,
+    _get,
+    _map_settings,
+    follow_moved_slug,
+)
 
 DIRECTORY_PAGE_SIZE = 24
 FILTER_TITLES = {
@@ -110,6 +125,7 @@ def city_directory(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
+@follow_moved_slug(City)
 def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     city: City = _get(cities.city_get, slug, request.user)
     overview = peer_selectors.peer_overview(city=city, peers_per_tier=5, recommendations=6)
@@ -138,10 +154,54 @@ def _exchange_context(city: City, user: Any) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class FactEntry:
+    fact: NetworkFact
+    source: int  # the number of its source in the network page's list of sources
+
+
+@dataclass(frozen=True)
+class FactSection:
+    topic: str
+    title: str
+    entries: list[FactEntry]
+
+
+def _facts_context(facts: list[NetworkFact]) -> dict[str, Any]:
+    """A network's stated facts: the key facts (each stated or not), the other statements by
+    topic, and their sources, numbered in the order they are first cited (one fact of each
+    stands for its source)."""
+    numbers: dict[tuple[Any, ...], int] = {}
+    sources: list[NetworkFact] = []
+    by_topic: dict[str, list[FactEntry]] = {}
+    for fact in facts:
+        source = (fact.source_name, fact.source_url, fact.licence, fact.licence_verified)
+        if source not in numbers:
+            numbers[source] = len(numbers) + 1
+            sources.append(fact)
+        by_topic.setdefault(fact.topic, []).append(FactEntry(fact, numbers[source]))
+
+    def section(topic: FactTopic) -> FactSection:
+        return FactSection(topic.value, str(topic.label), by_topic.get(topic.value, []))
+
+    return {
+        "facts": facts,
+        "key_facts": [section(topic) for topic in KEY_FACT_TOPICS],
+        "fact_sections": [
+            section(topic)
+            for topic in FactTopic
+            if topic not in KEY_FACT_TOPICS and topic.value in by_topic
+        ],
+        "fact_sources": sources,
+        "translated_facts": any(fact.text_original for fact in facts),
+    }
+
+
 def network_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/network_list.html", {"networks": cities.network_list()})
 
 
+@follow_moved_slug(Network)
 def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         network = cities.network_get(slug=slug)
@@ -151,6 +211,7 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     members = list(network.memberships.all())
     groups = list(network.groups.all())
+    facts = list(network.facts.all())
     by_group: dict[int | None, list[Any]] = {}
     for membership in members:
         by_group.setdefault(membership.group_id, []).append(membership)
@@ -163,6 +224,9 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
         member_count=len({m.city_id for m in members}),
         members=members,
         one_role=len({m.role for m in members}) == 1,
+        # A network read from sources that list no member: its members are not stated.
+        members_unstated=bool(facts) and not members,
+        **_facts_context(facts),
         events=list(exchange.events_for_network(network=network, user=request.user)[:8]),
         transfers=list(exchange.transfers_for_network(network=network)[:8]),
     )

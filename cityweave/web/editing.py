@@ -11,14 +11,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from cityweave.catalogue.documents import DocumentError
-from cityweave.catalogue.models import Resource
+from cityweave.catalogue.models import Case, NbsType, Resource
+from cityweave.catalogue.services.classification import case_term_decide as decide_term
+from cityweave.catalogue.services.classification import case_terms_set
 from cityweave.catalogue.services.editing import can_edit, item_save
 from cityweave.catalogue.services.library import resource_attach_file
+from cityweave.core.models import TaxonomyTerm
 from cityweave.web.forms import FORMS, MODELS, UploadForm
 
 
@@ -38,10 +43,18 @@ def item_edit(request: HttpRequest, kind: str, slug: str | None = None) -> HttpR
     form = FORMS[kind](request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         fields, relations = form.split()
+        terms = (
+            {name: relations.pop(name) for name in ("challenges", "nbs_types")}
+            if kind == "case"
+            else {}
+        )
         try:
-            saved = item_save(
-                instance=instance, fields=fields, relations=relations, by=request.user
-            )
+            with transaction.atomic():
+                saved = item_save(
+                    instance=instance, fields=fields, relations=relations, by=request.user
+                )
+                if terms:
+                    case_terms_set(case=saved, by=request.user, **terms)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -58,6 +71,28 @@ def item_edit(request: HttpRequest, kind: str, slug: str | None = None) -> HttpR
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_POST
+def case_term_decide(request: HttpRequest, slug: str) -> HttpResponse:
+    """An editor confirms or removes one challenge or NBS type of a case, from the case page."""
+    case = get_object_or_404(Case, slug=slug)
+    if not can_edit(request.user, Case):
+        raise PermissionDenied
+    vocabulary, code = request.POST.get("vocabulary", ""), request.POST.get("code", "")
+    keep = request.POST.get("keep") == "1"
+    term: TaxonomyTerm | NbsType
+    if vocabulary == "challenge":
+        term = get_object_or_404(TaxonomyTerm, vocabulary="challenge", code=code)
+    elif vocabulary == "nbs_type":
+        term = get_object_or_404(NbsType, slug=code)
+    else:
+        return HttpResponseBadRequest(_("“vocabulary” must be “challenge” or “nbs_type”."))
+    decide_term(case=case, term=term, keep=keep, by=request.user)
+    message = _("Confirmed “%(term)s”.") if keep else _("Removed “%(term)s”.")
+    messages.success(request, message % {"term": term.label})
+    return redirect(f"{case.get_absolute_url()}#classification")
 
 
 @login_required

@@ -37,6 +37,7 @@ class CaseForm(ItemForm):
             "title_original",
             "status",
             "summary",
+            "description",
             "city",
             "latitude",
             "longitude",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("map/", views.search_map, name="map"),
     path("cases/<slug:slug>/", views.case_detail, name="case_detail"),
+    path("cases/<slug:slug>/terms/", editing.case_term_decide, name="case_term_decide"),
     path("nbs-types/<slug:slug>/", views.nbs_type_detail, name="nbs_type_detail"),
     path("instruments/<slug:slug>/", views.instrument_detail, name="instrument_detail"),
     path("library/<slug:slug>/", views.resource_detail, name="resource_detail"),

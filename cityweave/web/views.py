@@ -1,23 +1,29 @@
 """The hub's pages: home, search with facets, map, and a page per item.
 
 Views stay thin: parse the request, call a selector (or the search), render. The search page
-answers htmx requests with the fragment that holds the facets and the results only.
+answers htmx requests with the fragment that holds the facets and the results only. An item page
+asked for a slug the item had before answers with a permanent redirect to its new address.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_htmx.middleware import HtmxDetails
 
 from cityweave.catalogue import selectors as catalogue
+from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.catalogue.services.editing import can_edit
 from cityweave.core.search import (
     InvalidSearchParams,
@@ -26,7 +32,7 @@ from cityweave.core.search import (
     run_search,
 )
 from cityweave.core.search.labels import KIND_LABELS
-from cityweave.core.selectors import item_links
+from cityweave.core.selectors import item_links, slug_moved_to
 from cityweave.web.facets import active_chips, facet_groups, page_query
 
 
@@ -142,6 +148,34 @@ def _get(getter: Any, slug: str, user: Any) -> Any:
         raise Http404(_("Nothing is published under this address.")) from None
 
 
+View = Callable[..., HttpResponse]
+
+
+def follow_moved_slug(model: type[Model]) -> Callable[[View], View]:
+    """Decorate an item page so that a slug ``model`` items had before (a ``SlugRedirect``)
+    answers 301 with the same page at the new slug, in the same language (``/pl/cities/odz-pl/``
+    → ``/pl/cities/lodz-pl/``) and with the same query. Costs a query only on a miss."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                new_slug = slug_moved_to(model=model, slug=kwargs.get("slug", ""))
+                if new_slug is None:
+                    raise
+            name = request.resolver_match.view_name if request.resolver_match else ""
+            url = reverse(name, kwargs={**kwargs, "slug": new_slug})
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+        return wrapper
+
+    return decorate
+
+
+@follow_moved_slug(Case)
 def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     case = _get(catalogue.case_get, slug, request.user)
     return _detail(
@@ -150,9 +184,11 @@ def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
         case,
         scores=case_scores(case.scores),
         polygon_json=json.dumps(case.polygon) if case.polygon else "",
+        term_rows=case_term_rows(case),
     )
 
 
+@follow_moved_slug(NbsType)
 def nbs_type_detail(request: HttpRequest, slug: str) -> HttpResponse:
     nbs_type = _get(catalogue.nbs_type_get, slug, request.user)
     cases = catalogue.case_list(user=request.user, params=SearchParams(nbs_type=(slug,)))
@@ -165,14 +201,26 @@ def nbs_type_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@follow_moved_slug(Instrument)
 def instrument_detail(request: HttpRequest, slug: str) -> HttpResponse:
     instrument = _get(catalogue.instrument_get, slug, request.user)
     return _detail(request, "web/instrument_detail.html", instrument)
 
 
+@follow_moved_slug(Resource)
 def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _get(catalogue.resource_get, slug, request.user)
     return _detail(request, "web/resource_detail.html", resource)
+
+
+def case_term_rows(case: Any) -> dict[str, list[Any]]:
+    """A case's challenge and NBS type assignments, each list in the taxonomy's order."""
+    rows = list(case.terms.all())
+    challenges = [r for r in rows if r.challenge_id]
+    nbs_types = [r for r in rows if r.nbs_type_id]
+    challenges.sort(key=lambda r: (r.challenge.position, r.challenge.label_en))
+    nbs_types.sort(key=lambda r: r.nbs_type.label_en)
+    return {"challenge": challenges, "nbs_type": nbs_types}
 
 
 # The Naturescapes theme totals; every other score is an indicator scored 0 to 4.

@@ -78,6 +78,9 @@ def test_search_facet_polish_case_and_its_marker(page: Any, seeded_live_server: 
     popup = page.locator(".leaflet-popup-content")
     assert title in popup.inner_text()
     assert popup.locator("a").get_attribute("href").startswith("/pl/cases/")
+    # The place names the country in the page's language, not by its ISO code.
+    place = popup.locator("small").inner_text()
+    assert re.fullmatch(r".+, \S.+", place) and not re.search(r", [A-Z]{2}$", place), place
 
 
 def test_map_shows_exactly_the_items_of_the_search(page: Any, seeded_live_server: Any) -> None:

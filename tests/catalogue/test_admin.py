@@ -163,7 +163,7 @@ def test_autocomplete_offers_only_challenges(admin_client: Client, objects: dict
         reverse("admin:autocomplete"),
         {
             "app_label": "catalogue",
-            "model_name": "case",
+            "model_name": "instrument",
             "field_name": "challenges",
             "term": "test heat",
         },
@@ -271,7 +271,8 @@ def test_admin_rejects_an_impostor_upload(
 
 @pytest.mark.browser
 def test_admin_in_a_browser(page: Any, seeded_live_server: Any, objects: dict[str, Any]) -> None:
-    """Sign in, open an NBS type with its parameters inline, pick a challenge on a case."""
+    """Sign in, open an NBS type with its parameters inline, pick a challenge on an instrument
+    (a case's challenges are decided on its page, with their evidence, and read-only here)."""
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_superuser("root", "root@example.org", "root-pass-123")
@@ -284,15 +285,17 @@ def test_admin_in_a_browser(page: Any, seeded_live_server: Any, objects: dict[st
     )
     assert page.locator("#parameters-group").is_visible()
     assert page.locator("#id_parameters-0-value").input_value() == "0.2"
-    page.goto(
-        f"{seeded_live_server.url}/admin/catalogue/case/{objects['catalogue_case'].pk}/change/"
-    )
+    case_url = f"{seeded_live_server.url}/admin/catalogue/case/{objects['catalogue_case'].pk}"
+    page.goto(f"{case_url}/change/")
+    assert page.locator("#id_challenges").count() == 0
+    instrument = objects["catalogue_instrument"]
+    page.goto(f"{seeded_live_server.url}/admin/catalogue/instrument/{instrument.pk}/change/")
     page.locator("#id_challenges").locator("xpath=..").locator(".select2-selection").click()
     page.keyboard.type("Test heat")
     option = page.locator(".select2-results__option", has_text="Test heat")
     option.wait_for()
     option.click()
     page.click("input[name=_save]")
-    page.wait_for_url("**/admin/catalogue/case/")
+    page.wait_for_url("**/admin/catalogue/instrument/")
     assert "was changed successfully" in page.locator(".messagelist").inner_text()
-    assert list(objects["catalogue_case"].challenges.all()) == [objects["core_taxonomyterm"]]
+    assert list(instrument.challenges.all()) == [objects["core_taxonomyterm"]]

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
-from django.utils.text import slugify
 
 from cityweave.catalogue.services.library import index_after_commit
+from cityweave.core.text import slug_of
 
 M = TypeVar("M", bound=Model)
 
@@ -30,8 +30,9 @@ def can_edit(user: Any, model: type[Model], *, creating: bool = False) -> bool:
 
 
 def unique_slug(model: type[Model], text: str, *, max_length: int = 200) -> str:
-    """A slug for ``text`` that no row of ``model`` holds yet (``-2``, ``-3``... on clashes)."""
-    base = slugify(text, allow_unicode=False)[:max_length].strip("-") or "item"
+    """A slug for ``text`` that no row of ``model`` holds yet (``-2``, ``-3``... on clashes),
+    its letters transliterated (``"Spotkanie w Łodzi"`` → ``"spotkanie-w-lodzi"``)."""
+    base = slug_of(text, max_length=max_length).strip("-") or "item"
     slug, n = base, 1
     while model._default_manager.filter(slug=slug).exists():
         n += 1

@@ -1,7 +1,9 @@
 """Published hub items → search documents: the denormalised row, its tokens and facet values.
 
 Each document's text includes the five-language labels of its NBS types and challenges, so a
-query in any interface language finds items written in one language only.
+query in any interface language finds items written in one language only. Subtitles name
+countries in English ("Kraków, Poland"), never by code; a page shows them in its reader's
+language (``labels.localised_subtitle``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.cities.models import City, MacroRegion
 from cityweave.core.models import Status, TaxonomyTerm
+from cityweave.core.search.labels import country_name
 from cityweave.core.search.models import SearchDocument
 from cityweave.core.search.text import fold, index_tokens
 from cityweave.core.search.types import KINDS
@@ -137,6 +140,17 @@ def _tokens(parts: Iterable[str]) -> str:
     return index_tokens(part[:MAX_INDEXED_CHARS] for part in parts if part)
 
 
+def _english_country(code: str) -> str:
+    return country_name(code, language="en")
+
+
+def _place(city: City | None) -> str:
+    """``"Kraków, Poland"``: a city and its country's English name."""
+    if city is None:
+        return ""
+    return ", ".join(filter(None, [city.name, _english_country(city.country_code)]))
+
+
 def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
     city = case.city
     nbs_types = list(case.nbs_types.all())
@@ -160,7 +174,7 @@ def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
         "case",
         case,
         title=case.title_en,
-        subtitle=f"{city.name} ({city.country_code})" if city else "",
+        subtitle=_place(city),
         snippet_source=(case.summary or case.description or case.outcomes)[:SNIPPET_SOURCE_CHARS],
         country_code=country,
         macro_region=city.macro_region if city else "",
@@ -226,7 +240,7 @@ def build_instrument(instrument: Instrument, labels: LabelTokens) -> BuiltDocume
         "instrument",
         instrument,
         title=instrument.name,
-        subtitle=", ".join(c.name for c in cities[:3]) or country,
+        subtitle=", ".join(c.name for c in cities[:3]) or _english_country(country),
         snippet_source=instrument.description[:SNIPPET_SOURCE_CHARS],
         country_code=country,
         macro_region=macro_region,
@@ -312,7 +326,7 @@ def build_city(city: City, labels: LabelTokens) -> BuiltDocument:
         "city",
         city,
         title=city.name,
-        subtitle=city.country,
+        subtitle=_english_country(city.country_code) or city.country,
         snippet_source=", ".join(filter(None, [city.country, *programmes]))[:SNIPPET_SOURCE_CHARS],
         country_code=city.country_code,
         macro_region=city.macro_region,

@@ -70,6 +70,31 @@ def country_names(codes: Iterable[str]) -> dict[str, str]:
     return {code: _translated_country(code, language) or english[code] for code in codes}
 
 
+def country_name(code: str, *, language: str | None = None) -> str:
+    """One country's name, in ``language`` or else the active language (see
+    ``country_names``): ``"PL"`` → ``"Poland"``, ``"Polska"`` in Polish; ``""`` for no code."""
+    if not code:
+        return ""
+    language = (language or get_language() or "en")[:2]
+    english = _english_country_names([code])[code]
+    if language == "en":
+        return english
+    return _translated_country(code, language) or english
+
+
+def localised_subtitle(subtitle: str, code: str) -> str:
+    """A search subtitle stored in English, its country in the active language.
+
+    Documents are indexed once for every language, with the English name of their country at
+    the end of the subtitle ("Kraków, Poland", or "Poland" alone); that name is swapped for the
+    reader's ("Kraków, Polska"). A subtitle that does not end with it is returned as it is.
+    """
+    english = country_name(code, language="en") if subtitle and code else ""
+    if not english or not (subtitle == english or subtitle.endswith(f", {english}")):
+        return subtitle
+    return subtitle[: len(subtitle) - len(english)] + country_name(code)
+
+
 def _english_country_names(codes: Iterable[str]) -> dict[str, str]:
     codes = list(codes)
     names = {code: name for code in codes if (name := _countries_from_csv().get(code))}

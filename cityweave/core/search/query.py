@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
 from cityweave.core.search import backends
-from cityweave.core.search.labels import facet_labels
+from cityweave.core.search.labels import facet_labels, localised_subtitle
 from cityweave.core.search.params import COLUMN_FACETS, FACETS, MULTI_VALUED_FACETS
 from cityweave.core.search.text import facet_token, query_groups, snippet
 from cityweave.core.search.types import FacetCount, SearchHit, SearchParams, SearchResult
@@ -251,6 +251,7 @@ def _url_templates() -> dict[str, str]:
 
 def _hits(rows: list[tuple[Any, ...]], q: str, with_snippets: bool) -> list[SearchHit]:
     language = (get_language() or "en")[:2]
+    english = language == "en"
     urls = _url_templates()
     hits = []
     for (
@@ -279,7 +280,7 @@ def _hits(rows: list[tuple[Any, ...]], q: str, with_snippets: bool) -> list[Sear
                 title=title,
                 url=template.replace(SLUG_PLACEHOLDER, slug) if template else "",
                 snippet=snippet(snippet_source, q) if with_snippets else "",
-                subtitle=subtitle,
+                subtitle=subtitle if english else localised_subtitle(subtitle, country_code),
                 country_code=country_code,
                 city=city_name,
                 latitude=latitude,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.text import slugify
-
+from cityweave.catalogue.classification import classify
 from cityweave.catalogue.models import Case, NbsType
+from cityweave.catalogue.services.classification import case_terms_classify
 from cityweave.cities.models import City
 from cityweave.core.models import Status, TaxonomyTerm
+from cityweave.core.sync import Counts, sync_rows
+from cityweave.core.text import slug_of
 from cityweave.data.loaders.case_sites import DESCRIPTION_NOTE, descriptions, outlines
 from cityweave.data.loaders.provenance import provenance, read_csv
-from cityweave.data.loaders.sync import Counts, sync_m2m, sync_rows
-from cityweave.data.loaders.title_rules import classify_title
 
 SITES_FILE = "nbs_cases_naturescapes_una/una_nbs_sites_scores.csv"
 # Columns 7 to 26 of the sites file: 16 indicator scores (0 to 4) and the 4 theme totals.
@@ -28,7 +28,8 @@ LOCATION_NOTES = {
     "city": "Location: the centre of the city; the Urban Nature Atlas gives no site outline.",
 }
 CLASSIFICATION_NOTE = (
-    "NBS types and challenges assigned by CityWeave editors from the title only, by keyword rules."
+    "Challenges and NBS types are assigned by CityWeave's machine classification from the "
+    "title and description, each with the phrase that triggered it, unless an editor decided."
 )
 
 
@@ -36,7 +37,7 @@ CASE_SLUG_SUFFIX = "-una-"
 
 
 def case_slug(site_id: str, title: str) -> str:
-    return f"{slugify(title)[:190]}{CASE_SLUG_SUFFIX}{site_id}"
+    return f"{slug_of(title, max_length=190)}{CASE_SLUG_SUFFIX}{site_id}"
 
 
 def _text(value: str) -> str:
@@ -107,29 +108,26 @@ def load_cases(
     una_slugs: dict[str, str],
     cities: dict[str, City],
     terms: dict[tuple[str, str], TaxonomyTerm],
-) -> Counts:
+) -> dict[str, Counts]:
+    """The cases and their machine-derived terms; returns counts of both."""
     city_by_una_name = {name: cities[slug] for name, slug in una_slugs.items()}
     rows = case_rows(city_by_una_name)
-    nbs_ids = dict(NbsType.objects.values_list("slug", "id"))
-    wanted_types: dict[str, set[int]] = {}
-    wanted_challenges: dict[str, set[int]] = {}
     for row in rows:
-        types, challenges = classify_title(row["title_en"], row["title_original"])
-        wanted_types[row["slug"]] = {nbs_ids[slug] for slug in types if slug in nbs_ids}
-        wanted_challenges[row["slug"]] = {terms["challenge", code].pk for code in challenges}
-        editorial = bool(wanted_types[row["slug"]] or wanted_challenges[row["slug"]])
-        row["classification_editorial"] = editorial
-        if editorial:
-            row["editorial_note"] = f"{row['editorial_note']} {CLASSIFICATION_NOTE}"
+        row["editorial_note"] = f"{row['editorial_note']} {CLASSIFICATION_NOTE}"
     counts, by_slug = sync_rows(model=Case, key="slug", rows=rows)
-    sync_m2m(
-        model=Case,
-        field="nbs_types",
-        wanted={by_slug[slug].pk: ids for slug, ids in wanted_types.items()},
+    assignments = {
+        by_slug[row["slug"]].pk: classify(
+            title=row["title_en"],
+            native_title=row["title_original"],
+            description=row["description"],
+        )
+        for row in rows
+    }
+    term_counts = case_terms_classify(
+        assignments=assignments,
+        challenge_ids={
+            code: term.pk for (vocabulary, code), term in terms.items() if vocabulary == "challenge"
+        },
+        nbs_type_ids=dict(NbsType.objects.values_list("slug", "id")),
     )
-    sync_m2m(
-        model=Case,
-        field="challenges",
-        wanted={by_slug[slug].pk: ids for slug, ids in wanted_challenges.items()},
-    )
-    return counts
+    return {"cases": counts, "case_terms": term_counts}

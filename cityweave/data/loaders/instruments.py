@@ -10,9 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from cityweave.catalogue.models import Case, Instrument, NbsType
 from cityweave.cities.models import City
 from cityweave.core.models import Link, Relation, Status, TaxonomyTerm
+from cityweave.core.sync import Counts, sync_m2m, sync_rows
 from cityweave.data.loaders.cases import CASE_SLUG_SUFFIX
 from cityweave.data.loaders.provenance import provenance, read_json
-from cityweave.data.loaders.sync import Counts, sync_m2m, sync_rows
 
 PROGRAMME_PREFIX = "@"
 

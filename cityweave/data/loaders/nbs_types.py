@@ -8,8 +8,8 @@ from typing import Any
 
 from cityweave.catalogue.models import BiophysicalParameter, NbsType
 from cityweave.core.models import Status, TaxonomyTerm
+from cityweave.core.sync import Counts, sync_m2m, sync_rows
 from cityweave.data.loaders.provenance import provenance, read_csv, read_json
-from cityweave.data.loaders.sync import Counts, sync_m2m, sync_rows
 
 LANGS = ("en", "pl", "es", "pt", "de")
 NO_COST: dict[str, Any] = {

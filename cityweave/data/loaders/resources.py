@@ -7,8 +7,8 @@ from typing import Any
 
 from cityweave.catalogue.models import NbsType, Resource
 from cityweave.core.models import Status, TaxonomyTerm
+from cityweave.core.sync import Counts, sync_m2m, sync_rows
 from cityweave.data.loaders.provenance import provenance, read_json
-from cityweave.data.loaders.sync import Counts, sync_m2m, sync_rows
 
 
 def load_resources(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cityweave.core.models import TaxonomyTerm
+from cityweave.core.sync import Counts, sync_rows
 from cityweave.data.loaders.provenance import provenance, read_json
-from cityweave.data.loaders.sync import Counts, sync_rows
 
 LANGS = ("en", "pl", "es", "pt", "de")
 

@@ -1,5 +1,6 @@
 """Template helpers of the exchange pages: an event's times in its own time zone, with the zone's
-abbreviation ("CET", "UTC-05:00" where the zone has none), in the active language."""
+abbreviation ("CET", "UTC-05:00" where the zone has none), in the active language; an all-day
+event's days only."""
 
 from __future__ import annotations
 
@@ -26,11 +27,22 @@ def zone_label(value: datetime.datetime) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
-def _day(value: datetime.datetime) -> str:
+def _day(value: datetime.date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
 def when(event: Event) -> str:
+    if event.all_day:
+        # Its days in its zone (the last is the day before the midnight it ends at).
+        if event.starts_on == event.ends_on:
+            return _("%(weekday)s, %(day)s (all day)") % {
+                "weekday": formats.date_format(event.starts_on, "l"),
+                "day": _day(event.starts_on),
+            }
+        return _("%(start_day)s – %(end_day)s (all day)") % {  # noqa: RUF001
+            "start_day": _day(event.starts_on),
+            "end_day": _day(event.ends_on),
+        }
     start, end = event.local_start, event.local_end
     if start.date() == end.date():
         return _("%(weekday)s, %(day)s · %(start)s–%(end)s %(zone)s") % {  # noqa: RUF001
@@ -60,7 +72,10 @@ def event_when(event: Event) -> str:
 
 @register.simple_tag
 def event_time(event: Event) -> str:
-    """``{% event_time event %}``: the start time with the zone, "10:00 CET"."""
+    """``{% event_time event %}``: the start time with the zone, "10:00 CET" ("all day" for an
+    all-day event)."""
+    if event.all_day:
+        return _("all day")
     start = event.local_start
     return f"{start:%H:%M} {zone_label(start)}"
 

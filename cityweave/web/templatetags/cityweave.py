@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
+from cityweave.core.search.labels import country_name as _country_name
+
 register = template.Library()
 
 
@@ -44,3 +46,10 @@ def hectares(square_metres: Any) -> str:
         return ""
     digits = 0 if ha >= 100 else 1 if ha >= 10 else 2 if ha >= 0.1 else 3
     return number_format(round(ha, digits), decimal_pos=digits, force_grouping=True)
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """``{{ city.country_code|country_name }}``: ``"PL"`` → ``"Poland"``, in the page's
+    language (``"Polska"`` on ``/pl/``); pages name countries, never their ISO codes."""
+    return _country_name(code or "")

@@ -43,8 +43,20 @@
     return m;
   }
 
+  // Country names in the page's language ("PL" reads "Poland", "Polska" on /pl/), from the
+  // browser's own data; the code itself where the browser has none.
+  var regionNames = null;
+  try {
+    regionNames = new Intl.DisplayNames([document.documentElement.lang || "en"], { type: "region" });
+  } catch (e) { regionNames = null; }
+
+  function countryName(code) {
+    if (!code) { return ""; }
+    try { return (regionNames && regionNames.of(code)) || code; } catch (e) { return code; }
+  }
+
   function popupHtml(p, prefix) {
-    var place = [p.city, p.country_code].filter(Boolean).join(", ");
+    var place = [p.city, countryName(p.country_code)].filter(Boolean).join(", ");
     return '<div class="cw-popup"><span class="badge badge-' + escapeHtml(p.kind) + '">' +
       escapeHtml(KINDS[p.kind] || p.kind) + '</span><a href="' + escapeHtml(prefix + p.url) + '">' +
       escapeHtml(p.title) + "</a>" + (place ? "<small>" + escapeHtml(place) + "</small>" : "") +
