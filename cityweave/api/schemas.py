@@ -80,6 +80,11 @@ class SearchOut(Schema):
     page_size: int
     items: list[SearchHitOut]
     facets: dict[str, list[FacetCountOut]]
+    suggestion: str = Field(
+        "",
+        description='The query with its typos corrected ("green roof" for "gren roof"), '
+        "whose matches the items already include; empty when nothing was corrected",
+    )
 
 
 class PageQuery(Schema):
@@ -101,6 +106,11 @@ class SearchQuery(PageQuery):
     language: list[str] = Field([], description="Resource language codes")
     format: Format = Field("json", description="json, csv (all matches) or geojson (located)")
     facets: bool = Field(True, description="false skips the facet counts (faster)")
+    sort: Literal["relevance", "newest", "title"] = Field(
+        "relevance",
+        description="relevance: records holding most of the query's words and concepts first "
+        "(any word matches); newest: latest year first; title: alphabetical",
+    )
 
 
 class CaseQuery(PageQuery):

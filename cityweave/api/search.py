@@ -56,8 +56,12 @@ def hit_feature(hit: SearchHit) -> dict[str, Any]:
 )
 def search(request: HttpRequest, filters: Query[SearchQuery]) -> Any:
     """Full-text search over cases, NBS types, instruments, resources and cities in the five
-    interface languages. Repeat a filter parameter for several values (OR within a facet, AND
-    across facets). Each facet counts the result set with the other filters applied.
+    interface languages. Any word of ``q`` matches; records holding more of its words come
+    first, then those holding the query as a phrase. The field's concepts are understood in
+    every language ("Hitze", "upał", "calor" and "urban heat" find heat cases), as are other
+    names of places ("Lisboa") and typos in a concept ("gren roof", with ``suggestion``).
+    Repeat a filter parameter for several values (OR within a facet, AND across facets). Each
+    facet counts the result set with the other filters applied.
     ``format=csv`` gives every match (up to 10,000), ``format=geojson`` every located match."""
     params = parse_search_params(request.GET)
     if filters.format == "geojson":
@@ -75,4 +79,5 @@ def search(request: HttpRequest, filters: Query[SearchQuery]) -> Any:
         "facets": {
             facet: [asdict(value) for value in values] for facet, values in result.facets.items()
         },
+        "suggestion": result.suggestion,
     }

@@ -107,3 +107,9 @@ def page_query(query: QueryDict, page: int) -> str:
     """The current query string with another page number."""
     pairs = [(key, value) for key, values in query.lists() if key != "page" for value in values]
     return urlencode([*pairs, ("page", str(page))])
+
+
+def with_param(query: QueryDict, name: str, value: str) -> str:
+    """The current query string with ``name`` set to ``value`` (and back on the first page)."""
+    pairs = [(k, v) for k, values in query.lists() if k not in (name, "page") for v in values]
+    return urlencode([*pairs, (name, value)] if value else pairs)

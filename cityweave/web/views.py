@@ -33,7 +33,7 @@ from cityweave.core.search import (
 )
 from cityweave.core.search.labels import KIND_LABELS
 from cityweave.core.selectors import item_links, slug_moved_to
-from cityweave.web.facets import active_chips, facet_groups, page_query
+from cityweave.web.facets import active_chips, facet_groups, page_query, with_param
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -86,6 +86,13 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+SORT_LABELS = {
+    "relevance": gettext_lazy("Best match"),
+    "newest": gettext_lazy("Newest"),
+    "title": gettext_lazy("Title"),
+}
+
+
 def _search_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
     try:
         params = parse_search_params(request.GET)
@@ -106,6 +113,20 @@ def _search_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
         "first_index": (params.page - 1) * params.page_size + 1,
         "last_index": min(result.count, params.page * params.page_size),
         "query_string": request.GET.urlencode(),
+        "suggestion_query": with_param(request.GET, "q", result.suggestion)
+        if result.suggestion
+        else "",
+        "sorts": [
+            {
+                "value": value,
+                "label": label,
+                "query": with_param(request.GET, "sort", "" if value == "relevance" else value),
+                "active": params.sort == value,
+            }
+            for value, label in SORT_LABELS.items()
+        ]
+        if params.q
+        else [],
         "kind_labels": KIND_LABELS,
         "map": _map_settings(),
     }, 200

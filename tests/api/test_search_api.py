@@ -20,7 +20,7 @@ def test_search_response_matches_the_published_schema(
     response = client.get("/api/v1/search", {"q": "zz", "kind": "case", "page_size": 2})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"count", "page", "page_size", "items", "facets"}
+    assert set(body) == {"count", "page", "page_size", "items", "facets", "suggestion"}
     assert schema_errors(body, response_schema(openapi, "/api/v1/search"), openapi) == []
     assert body["count"] == 3 and body["page"] == 1 and body["page_size"] == 2
     assert len(body["items"]) == 2

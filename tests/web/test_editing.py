@@ -172,7 +172,8 @@ def test_upload_makes_the_text_searchable(
     assert "cloudburst" in resource.extracted_text
     assert Path(settings.MEDIA_ROOT, resource.file.name).exists()
     hits = run_search(SearchParams(q="bioretention cloudburst")).items
-    assert [hit.slug for hit in hits] == [resource.slug]
+    # The only record holding both words comes first; others hold "bioretention" only.
+    assert hits[0].slug == resource.slug
 
 
 @pytest.mark.parametrize(

@@ -54,9 +54,13 @@ def search_statement() -> Iterator[Any]:
         cursor.execute("RESET enable_seqscan")
 
 
-def expression(groups: Sequence[Sequence[str]]) -> str:
-    """The full-text query matching documents that hold one token of every group. Tokens are
-    ``[a-z0-9]+`` (see ``text``), safe in both query languages."""
+def expression(groups: Sequence[Sequence[str]], any_of: Sequence[Sequence[str]] = ()) -> str:
+    """The full-text query matching documents that hold one token of every group of ``groups``
+    and, when ``any_of`` is given, one token of any of its groups. Tokens are ``[a-z0-9]+``
+    (see ``text``), safe in both query languages."""
+    alternatives = [token for group in any_of for token in dict.fromkeys(group)]
+    if any_of:
+        groups = [list(dict.fromkeys(alternatives)), *groups]
     if is_postgresql():
         return " & ".join("(" + " | ".join(group) + ")" for group in groups)
     return " AND ".join(

@@ -19,11 +19,14 @@ from cityweave.cities.models import City, MacroRegion
 from cityweave.core.models import Status, TaxonomyTerm
 from cityweave.core.search.labels import country_name
 from cityweave.core.search.models import SearchDocument
+from cityweave.core.search.places import place_names
 from cityweave.core.search.text import fold, index_tokens
 from cityweave.core.search.types import KINDS
+from cityweave.core.search.vocabulary import concept_token, concepts_of_terms, concepts_of_text
 
 MAX_INDEXED_CHARS = 60_000
 SNIPPET_SOURCE_CHARS = 1_500
+CONCEPT_REPEATS = 4
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -151,6 +154,44 @@ def _place(city: City | None) -> str:
     return ", ".join(filter(None, [city.name, _english_country(city.country_code)]))
 
 
+def _labels_of(terms: Iterable[TaxonomyTerm | NbsType]) -> list[str]:
+    """The five-language labels of the item's NBS types or terms: they name its concepts too."""
+    return [label for term in terms for label in term.all_labels()]
+
+
+def _add_concepts(
+    built: BuiltDocument,
+    *,
+    titles: Iterable[str],
+    bodies: Iterable[str],
+    nbs_types: Iterable[str] = (),
+    challenges: Iterable[str] = (),
+    title_nbs_types: Iterable[str] = (),
+) -> BuiltDocument:
+    """Add the tokens of the concepts the item is about: those named in its title (or that its
+    ``title_nbs_types`` are) rank as title words; those in its text or its NBS types and
+    challenges as body words."""
+    in_title = set(concepts_of_text(titles)) | concepts_of_terms(
+        nbs_types=title_nbs_types, challenges=()
+    )
+    in_body = concepts_of_text(bodies)
+    for code in concepts_of_terms(nbs_types=nbs_types, challenges=challenges):
+        in_body[code] += 1
+    if in_title:
+        tokens = " ".join(concept_token(code) for code in sorted(in_title))
+        built.title_tokens = f"{built.title_tokens} {tokens}".strip()
+    # As often as the text says it (up to CONCEPT_REPEATS), so that bm25 tells a case about
+    # heat from one that mentions shade once.
+    body = [
+        concept_token(code)
+        for code, n in sorted(in_body.items())
+        for _ in range(min(n, CONCEPT_REPEATS))
+    ]
+    if body:
+        built.body_tokens = f"{built.body_tokens} {' '.join(body)}".strip()
+    return built
+
+
 def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
     city = case.city
     nbs_types = list(case.nbs_types.all())
@@ -167,6 +208,7 @@ def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
             case.funding_sources,
             city.name if city else "",
             city.aliases if city else "",
+            " ".join(place_names(city.geonameid)) if city else "",
             city.country if city else "",
         ]
     )
@@ -191,7 +233,20 @@ def build_case(case: Case, labels: LabelTokens) -> BuiltDocument:
     )
     facets = [("nbs_type", t.slug) for t in nbs_types] + [("challenge", c.code) for c in challenges]
     built.facet_values = facets
-    return built
+    return _add_concepts(
+        built,
+        titles=[case.title_en, case.title_original],
+        bodies=[
+            case.summary,
+            case.description,
+            case.outcomes,
+            case.lessons,
+            *_labels_of(nbs_types),
+            *_labels_of(challenges),
+        ],
+        nbs_types=[t.slug for t in nbs_types],
+        challenges=[c.code for c in challenges],
+    )
 
 
 def build_nbs_type(nbs_type: NbsType, labels: LabelTokens) -> BuiltDocument:
@@ -221,7 +276,13 @@ def build_nbs_type(nbs_type: NbsType, labels: LabelTokens) -> BuiltDocument:
     )
     facets = [("nbs_type", nbs_type.slug)] + [("challenge", c.code) for c in challenges]
     built.facet_values = facets
-    return built
+    # The type's own concept (green roofs for a green roof) ranks as its title.
+    return _add_concepts(
+        built,
+        titles=nbs_type.all_labels(),
+        bodies=[nbs_type.description],
+        title_nbs_types=[nbs_type.slug],
+    )
 
 
 def build_instrument(instrument: Instrument, labels: LabelTokens) -> BuiltDocument:
@@ -273,7 +334,19 @@ def build_instrument(instrument: Instrument, labels: LabelTokens) -> BuiltDocume
     )
     facets = [("nbs_type", t.slug) for t in nbs_types] + [("challenge", c.code) for c in challenges]
     built.facet_values = facets
-    return built
+    return _add_concepts(
+        built,
+        titles=[instrument.name, instrument.name_original],
+        bodies=[
+            instrument.description,
+            instrument.success_factors,
+            instrument.lessons,
+            *_labels_of(nbs_types),
+            *_labels_of(challenges),
+        ],
+        nbs_types=[t.slug for t in nbs_types],
+        challenges=[c.code for c in challenges],
+    )
 
 
 def build_resource(resource: Resource, labels: LabelTokens) -> BuiltDocument:
@@ -317,7 +390,18 @@ def build_resource(resource: Resource, labels: LabelTokens) -> BuiltDocument:
         ("challenge", t.code) for t in topics if t.vocabulary == "challenge"
     ]
     built.facet_values = facets
-    return built
+    return _add_concepts(
+        built,
+        titles=[resource.title],
+        bodies=[
+            resource.description,
+            resource.extracted_text[:20_000],
+            *_labels_of(nbs_types),
+            *_labels_of(topics),
+        ],
+        nbs_types=[t.slug for t in nbs_types],
+        challenges=[t.code for t in topics if t.vocabulary == "challenge"],
+    )
 
 
 def build_city(city: City, labels: LabelTokens) -> BuiltDocument:
@@ -334,7 +418,7 @@ def build_city(city: City, labels: LabelTokens) -> BuiltDocument:
         city_name=city.name,
         latitude=city.latitude,
         longitude=city.longitude,
-        title_tokens=_tokens([city.name, city.aliases]),
+        title_tokens=_tokens([city.name, city.aliases, " ".join(place_names(city.geonameid))]),
         body_tokens=_tokens([city.country, " ".join(programmes)]),
     )
     return built

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from cityweave.core.search.types import KINDS, SearchParams
+from cityweave.core.search.types import KINDS, SORTS, SearchParams
 
 FACETS = (
     "kind",
@@ -157,8 +157,12 @@ def parse_search_params(querydict: Mapping[str, Any]) -> SearchParams:
     facets = param_value(querydict, "facets").lower()
     if facets not in {"", "true", "1", "yes", "false", "0", "no"}:
         raise InvalidSearchParams("facets: expected true or false", "facets")
+    sort = param_value(querydict, "sort").lower() or "relevance"
+    if sort not in SORTS:
+        raise InvalidSearchParams(f"sort: expected one of {', '.join(SORTS)}", "sort")
     return SearchParams(
         q=q,
+        sort=sort,
         year=_years(querydict),
         page=page,
         page_size=page_size,

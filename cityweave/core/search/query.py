@@ -22,7 +22,8 @@ from django.utils.translation import get_language
 from cityweave.core.search import backends
 from cityweave.core.search.labels import facet_labels, localised_subtitle
 from cityweave.core.search.params import COLUMN_FACETS, FACETS, MULTI_VALUED_FACETS
-from cityweave.core.search.text import facet_token, query_groups, snippet
+from cityweave.core.search.plan import QueryPlan, plan_query
+from cityweave.core.search.text import facet_token, fold, snippet, word_forms, words
 from cityweave.core.search.types import FacetCount, SearchHit, SearchParams, SearchResult
 
 DOC = backends.DOC_TABLE
@@ -48,6 +49,24 @@ URL_NAMES = {
     "city": "web:city_detail",
 }
 SLUG_PLACEHOLDER = "__slug__"
+# The best this many matches (at least) are put in order here, the same way on both databases:
+# most query groups held first, then the query as a phrase, then groups in the title, then the
+# database's own rank (bm25 / ts_rank).
+RERANK_WINDOW = 60
+# Each query group a record holds outweighs any database rank (bm25 scores stay far below).
+COVERAGE_WEIGHT = 1000.0
+
+
+def order_by(order: str, alias: str = "") -> str:
+    """The ORDER BY list of a result order over columns of ``alias`` (``"d."``, or none)."""
+    a = alias
+    return {
+        "newest": f"CASE WHEN {a}year IS NULL THEN 1 ELSE 0 END, {a}year DESC, "
+        f"{a}sort_title, {a}id",
+        "title": f"{a}sort_title, {a}id",
+        "browse": f"{a}kind_order, {a}sort_title, {a}id",
+        "relevance": f"{a}rank, {a}id",
+    }[order]
 
 
 def _in(values: tuple[Any, ...] | list[Any]) -> str:
@@ -90,29 +109,81 @@ def _facet_arm(index: int, facet: str, source: str, columns_from: str) -> str:
     )
 
 
+def _indexed(folded_words: list[str]) -> bool:
+    """Whether some record holds every one of these words (as indexed, any of its forms)."""
+    groups = [word_forms(w) or (w,) for w in folded_words]
+    sql, args = backends.match_sql(backends.expression(groups))
+    return bool(_fetch(f"SELECT 1 FROM ({sql}) m LIMIT 1", args))
+
+
 class _Query:
-    def __init__(self, params: SearchParams) -> None:
+    """One search. ``every_word`` makes the text a filter (lists' ``?q=``): a record must hold
+    every group, as a filter narrows; the search itself matches any group, best first."""
+
+    def __init__(self, params: SearchParams, *, every_word: bool = False) -> None:
         self.params = params
-        self.groups = query_groups(params.q) if params.q else []
+        self.every_word = every_word
+        self.plan = plan_query(params.q, indexed=_indexed) if params.q else QueryPlan()
+        self.groups = list(self.plan.groups)
         self.offset = (params.page - 1) * params.page_size
         self.active = params.active_filters()
+        if params.sort == "relevance":
+            self.order = "relevance" if self.groups else "browse"
+        else:
+            self.order = params.sort
 
-    def expression(self, exclude: str = "") -> str:
-        """Full-text query of the text and every active filter but ``exclude`` ("" = all)."""
-        groups: list[tuple[str, ...]] = list(self.groups)
-        for name, values in self.active.items():
-            if name != exclude:
-                groups.append(tuple(facet_token(name, str(value)) for value in values))
-        return backends.expression(groups) if groups else ""
+    @property
+    def reranks(self) -> bool:
+        """Whether the first matches are put in order in Python (see ``RERANK_WINDOW``)."""
+        return self.order == "relevance"
+
+    def filter_groups(self, exclude: str = "") -> list[tuple[str, ...]]:
+        return [
+            tuple(facet_token(name, str(value)) for value in values)
+            for name, values in self.active.items()
+            if name != exclude
+        ]
+
+    def expression(self, exclude: str = "", groups: list[tuple[str, ...]] | None = None) -> str:
+        """Full-text query: any of the text groups (``groups``, by default all of the query's)
+        and every active filter but ``exclude`` ("" = all)."""
+        text = self.groups if groups is None else groups
+        filters = self.filter_groups(exclude)
+        if not text and not filters:
+            return ""
+        if self.every_word:
+            return backends.expression([*text, *filters])
+        return backends.expression(filters, any_of=text)
 
     def ids_sql(self, exclude: str = "") -> tuple[str, list[Any]]:
         """SQL of the ``id`` (and ``rank`` when there is text) of the documents matching."""
         query = self.expression(exclude)
         if not query:
             return f"SELECT d.id AS id FROM {DOC} d", []
-        if self.groups and not exclude:
-            return backends.ranked_sql(query)
-        return backends.match_sql(query)
+        if not self.groups or exclude:
+            return backends.match_sql(query)
+        ranked, args = backends.ranked_sql(query)
+        if len(self.groups) == 1 or self.every_word:
+            return ranked, args
+        # Coverage: how many of the query's groups each match holds, one match per group.
+        arms = []
+        for group in self.groups:
+            sql, group_args = backends.match_sql(self.expression(groups=[group]))
+            arms.append(sql)
+            args = [*args, *group_args]
+        union = " UNION ALL ".join(f"SELECT id FROM ({arm}) a{i}" for i, arm in enumerate(arms))
+        sql = (
+            f"SELECT r.id AS id, r.rank - {COVERAGE_WEIGHT} * c.cov AS rank FROM ({ranked}) r "
+            f"JOIN (SELECT id, COUNT(*) AS cov FROM ({union}) u GROUP BY id) c ON c.id = r.id"
+        )
+        return sql, args
+
+    def page_limits(self) -> tuple[int, int]:
+        """LIMIT and OFFSET of the page's ids: the whole re-ranked window when it holds the page."""
+        end = self.offset + self.params.page_size
+        if self.reranks and self.offset < RERANK_WINDOW:
+            return max(RERANK_WINDOW, end), 0
+        return self.params.page_size, self.offset
 
     def faceted_sql(self, cached: set[str]) -> tuple[str, list[Any]]:
         """Total, facets (but those in ``cached``) and the page's ids (facet ``~page``, ``n`` the
@@ -147,8 +218,8 @@ class _Query:
         arm_args = [
             facet for facet in FACETS if facet not in cached and facet in MULTI_VALUED_FACETS
         ]
-        order = "rank, id" if self.groups else "kind_order, sort_title, id"
-        ranked = "f" if self.groups else "fd"
+        order = order_by(self.order)
+        ranked = "f" if self.order == "relevance" else "fd"
         # The position is numbered over the page only, after the (indexed, top-N) LIMIT.
         page = (
             f"SELECT '{PAGE_ROWS}' AS facet, CAST(id AS TEXT) AS value, "
@@ -160,19 +231,19 @@ class _Query:
             + "".join(f"UNION ALL {arm} " for arm in arms)
             + f"UNION ALL {page}"
         )
-        return sql, [*args, *arm_args, self.params.page_size, self.offset]
+        return sql, [*args, *arm_args, *self.page_limits()]
 
     def page_ids_sql(self) -> tuple[str, list[Any]]:
         """The page's document ids, best first (without facets)."""
         result_ids, args = self.ids_sql()
-        if self.groups:
+        if self.order == "relevance":
             sql = f"SELECT id FROM ({result_ids}) r ORDER BY rank, id LIMIT %s OFFSET %s"
         else:
             sql = (
                 f"SELECT d.id FROM ({result_ids}) r {_join()} {DOC} d ON d.id = r.id "
-                f"ORDER BY d.kind_order, d.sort_title, d.id LIMIT %s OFFSET %s"
+                f"ORDER BY {order_by(self.order, 'd.')} LIMIT %s OFFSET %s"
             )
-        return sql, [*args, self.params.page_size, self.offset]
+        return sql, [*args, *self.page_limits()]
 
     def count_sql(self) -> tuple[str, list[Any]]:
         result_ids, args = self.ids_sql()
@@ -314,6 +385,41 @@ def _faceted(query: _Query) -> tuple[int, dict[str, list[FacetCount]], list[int]
     return total, facets, [document_id for _, document_id in sorted(page)]
 
 
+def _phrase_in(query_words: tuple[str, ...], text: str) -> bool:
+    """Whether the query's words (two or more) occur one after the other in ``text``."""
+    if len(query_words) < 2:
+        return False
+    folded = " ".join("".join(c for c in fold(w) if c.isalnum()) for w in words(text))
+    return f" {' '.join(query_words)} " in f" {folded} "
+
+
+def _rerank(query: _Query, ids: list[int]) -> list[int]:
+    """The first matches in the order both databases share: most query groups held, the query
+    as a phrase in the title (then in the text), most groups in the title, then the database's
+    rank (the order of ``ids``)."""
+    if len(ids) < 2:
+        return ids
+    rows = _fetch(
+        f"SELECT d.id, d.title, t.title_tokens, t.body_tokens, t.snippet_source FROM {DOC} d "
+        f"JOIN {TEXT} t ON t.document_id = d.id WHERE d.id IN ({_in(ids)})",
+        ids,
+    )
+    groups = [set(group) for group in query.groups]
+    words_ = query.plan.words
+    keys: dict[int, tuple[int, int, int]] = {}
+    for document_id, title, title_tokens, body_tokens, snippet_source in rows:
+        in_title = set(title_tokens.split())
+        held = in_title | set(body_tokens.split())
+        phrase = 2 if _phrase_in(words_, title) else 1 if _phrase_in(words_, snippet_source) else 0
+        keys[document_id] = (
+            -sum(1 for g in groups if g & held),
+            -phrase,
+            -sum(1 for g in groups if g & in_title),
+        )
+    position = {document_id: n for n, document_id in enumerate(ids)}
+    return sorted(ids, key=lambda i: (*keys.get(i, (0, 0, 0)), position[i]))
+
+
 def run_search(params: SearchParams) -> SearchResult:
     query = _Query(params)
     with backends.search_statement():
@@ -322,10 +428,19 @@ def run_search(params: SearchParams) -> SearchResult:
         else:
             ids = [row[0] for row in _fetch(*query.page_ids_sql())]
             count, facets = int(_fetch(*query.count_sql())[0][0]), {}
+        _limit, offset = query.page_limits()
+        if query.reranks and offset == 0:
+            ids = _rerank(query, ids[:RERANK_WINDOW]) + ids[RERANK_WINDOW:]
+            ids = ids[query.offset : query.offset + params.page_size]
         rows = _page_rows(ids)
     items = _hits(rows, params.q, with_snippets=True)
     return SearchResult(
-        count=count, items=items, facets=facets, page=params.page, page_size=params.page_size
+        count=count,
+        items=items,
+        facets=facets,
+        page=params.page,
+        page_size=params.page_size,
+        suggestion=query.plan.suggestion,
     )
 
 
@@ -338,6 +453,6 @@ def located_hits(params: SearchParams) -> list[SearchHit]:
 def object_ids_sql(kind: str, q: str) -> tuple[str, list[Any]]:
     """SQL selecting the ids of the objects of ``kind`` whose documents match ``q`` (for the
     list endpoints' ``?q=``), to use as ``pk__in=RawSQL(...)``."""
-    ids, args = _Query(SearchParams(q=q, kind=(kind,))).ids_sql()
+    ids, args = _Query(SearchParams(q=q, kind=(kind,)), every_word=True).ids_sql()
     sql = f"SELECT d.object_id FROM ({ids}) r JOIN {DOC} d ON d.id = r.id"
     return sql, args

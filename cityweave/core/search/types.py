@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("case", "nbs_type", "instrument", "resource", "city")
+# Orders of a result list: best match first (the default with text), newest year first, or by
+# title (the default without text: kind, then title).
+SORTS = ("relevance", "newest", "title")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class SearchParams:
     page: int = 1
     page_size: int = 20
     with_facets: bool = True  # False skips the facet counts (lists, exports, benchmarks)
+    sort: str = "relevance"
 
     def active_filters(self) -> dict[str, tuple[str, ...] | tuple[int, ...]]:
         """The facet filters that have values, by facet name."""
@@ -62,3 +66,6 @@ class SearchResult:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     page: int = 1
     page_size: int = 20
+    # The query with its typos corrected, when it had some ("green roof" for "gren roof"): the
+    # results are already those of the corrected query; pages offer it as "did you mean".
+    suggestion: str = ""
