@@ -7,54 +7,58 @@ a server answers at ``CITYWEAVE_BENCH_PG``, default postgres://postgres@127.0.0.
 script migrates a fresh database, runs ``cityweave seed``, adds the generated cases, rebuilds
 the index and measures ``/api/v1/search`` through ``django.test.Client``:
 
-- faceted: 50 realistic queries, each with two facet filters (country + challenge), with all
-  ten facet counts — what the search page asks for;
-- bare: the same 50 texts with no filter and ``facets=false`` (the ranked page and the total).
+- faceted: the 100 queries of the judged set (``benchmarks/data/search_judgements.jsonl``, 20 per
+  language), each with two facet filters (country + challenge), with all ten facet counts —
+  what the search page asks for;
+- bare: the same 100 texts with no filter and ``facets=false`` (the ranked page and the total).
 
 Generated cases are clearly synthetic: "Synthetic benchmark case 12345: <NBS type> in <city>",
-composed from the seeded NBS type labels and the seeded city names, published. Each backend runs
+composed from the seeded NBS type labels and the seeded city names, published, each with a
+description as long as real ones (500 to 2,000 characters of sentences of the real case
+descriptions in a random order). Each backend runs
 in its own process (Django settings are per process). Never run by ``make test``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import re
 import statistics
 import sys
 import time
 from typing import Any
 
-from harness import as_served, emit, percentile, run_child, setup_django
+from harness import ROOT, as_served, emit, percentile, run_child, setup_django
 
 PG_DATABASE = "cw_bench"
-TEXTS = [
-    "green roof",
-    "rain garden",
-    "park",
-    "río",
-    "Gründach",
-    "zielony dach",
-    "telhado verde",
-    "techo verde",
-    "urban forest",
-    "wetland",
-    "street trees",
-    "river restoration",
-    "community garden",
-    "green wall",
-    "parque urbano",
-    "flood",
-    "heat",
-    "biodiversity",
-    "stormwater",
-    "gardens",
-    "Stadtpark",
-    "árvores",
-    "las miejski",
-    "restoration",
-    "green corridor",
-]
+JUDGEMENTS = ROOT / "benchmarks/data/search_judgements.jsonl"
+
+
+def judged_queries() -> list[str]:
+    """The 100 queries of the judged set (five languages), as people typed them."""
+    with JUDGEMENTS.open(encoding="utf-8") as handle:
+        return [json.loads(line)["query"] for line in handle if line.strip()]
+
+
+def sentence_pool() -> list[str]:
+    """Sentences of the real case descriptions, to compose generated ones as long as real."""
+    from cityweave.catalogue.models import Case
+
+    pool = []
+    for text in Case.objects.exclude(description="").values_list("description", flat=True):
+        pool.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 30)
+    return pool
+
+
+def compose(rng: random.Random, pool: list[str]) -> str:
+    """500 to 2,000 characters of real sentences in a random order."""
+    target = rng.randint(500, 2_000)
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < target:
+        parts.append(rng.choice(pool))
+    return " ".join(parts)[:2_000]
 
 
 # --- child process: one backend --------------------------------------------------------------
@@ -67,6 +71,7 @@ def generate_cases(count: int, rng: random.Random) -> int:
     from cityweave.cities.models import City
     from cityweave.core.models import TaxonomyTerm
 
+    pool = sentence_pool()
     nbs_types = list(NbsType.objects.filter(status="published"))
     cities = list(City.objects.all())
     challenges = list(TaxonomyTerm.objects.filter(vocabulary="challenge"))
@@ -85,6 +90,7 @@ def generate_cases(count: int, rng: random.Random) -> int:
                             f"Synthetic benchmark case {number}: {nbs_type.label_en} in {city.name}"
                         ),
                         summary="Generated for the search benchmark; not a real project.",
+                        description=compose(rng, pool),
                         city=city,
                         start_year=rng.randint(2000, 2024),
                         status="published",
@@ -120,9 +126,9 @@ def queries(rng: random.Random) -> list[dict[str, str]]:
         .exclude(challenges__code=None)
     )
     chosen = []
-    for index in range(50):
+    for text in judged_queries():
         country, challenge = rng.choice(pairs)
-        chosen.append({"q": TEXTS[index % len(TEXTS)], "country": country, "challenge": challenge})
+        chosen.append({"q": text, "country": country, "challenge": challenge})
     return chosen
 
 
