@@ -151,7 +151,7 @@ def child(backend: str, cases: int, rounds: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    from cityweave.core.search import rebuild_index
+    from cityweave.search import rebuild_index
 
     rng = random.Random(20240601)
     timings: dict[str, float] = {}

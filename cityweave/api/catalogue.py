@@ -27,7 +27,7 @@ from cityweave.api.schemas import (
 )
 from cityweave.catalogue import selectors
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
-from cityweave.core.search import parse_search_params
+from cityweave.search import parse_search_params
 
 router = Router()
 ERRORS: dict[int, Any] = {400: ErrorOut, 422: ErrorOut}

@@ -26,7 +26,7 @@ from cityweave.api.schemas import (
 from cityweave.cities import peer_selectors, selectors
 from cityweave.cities.filters import parse_city_filters
 from cityweave.cities.models import City, Network
-from cityweave.core.search import parse_search_params
+from cityweave.search import parse_search_params
 
 router = Router(tags=["cities"])
 

@@ -17,7 +17,6 @@ from ninja.errors import HttpError
 from cityweave.api.formats import page
 from cityweave.api.schemas import ErrorOut
 from cityweave.api.serialize import city_ref, provenance
-from cityweave.core.search.types import SearchParams
 from cityweave.exchange import selectors
 from cityweave.exchange.models import Event, EventParticipant, Transfer
 from cityweave.exchange.params import (
@@ -35,6 +34,7 @@ from cityweave.exchange.schemas import (
     TransferQuery,
 )
 from cityweave.exchange.services import registration_refusal
+from cityweave.search.types import SearchParams
 
 router = Router(tags=["exchange"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 422: ErrorOut}

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 
 from cityweave.catalogue.tabular import COLUMNS, feature_collection, to_feature, to_row
-from cityweave.core.search.types import SearchParams
+from cityweave.search.types import SearchParams
 
 CSV_CHUNK = 1_000
 

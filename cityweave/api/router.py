@@ -15,7 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from cityweave.api import catalogue, cities, exchange, search
-from cityweave.core.search import InvalidSearchParams
+from cityweave.search import InvalidSearchParams
 
 api = NinjaAPI(
     title="CityWeave API",

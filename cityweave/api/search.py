@@ -10,7 +10,7 @@ from ninja import Query, Router
 
 from cityweave.api.formats import csv_response, geojson_response
 from cityweave.api.schemas import ErrorOut, SearchOut, SearchQuery
-from cityweave.core.search import SearchHit, located_hits, parse_search_params, run_search
+from cityweave.search import SearchHit, located_hits, parse_search_params, run_search
 
 router = Router(tags=["search"])
 

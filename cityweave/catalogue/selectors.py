@@ -22,7 +22,7 @@ from cityweave.catalogue.models import (
 )
 from cityweave.cities.models import City
 from cityweave.core.models import TaxonomyTerm
-from cityweave.core.search.types import SearchParams
+from cityweave.search.types import SearchParams
 
 M = TypeVar("M", bound=Model)
 
@@ -44,7 +44,7 @@ def matching_text(queryset: QuerySet[M], kind: str, q: str) -> QuerySet[M]:
     """Restrict to the objects whose search documents match ``q`` (no-op when empty)."""
     if not q:
         return queryset
-    from cityweave.core.search.query import object_ids_sql
+    from cityweave.search.query import object_ids_sql
 
     sql, args = object_ids_sql(kind, q)
     return queryset.filter(pk__in=RawSQL(sql, args))  # type: ignore[arg-type]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "cityweave.core",
+    "cityweave.search",
     "cityweave.cities",
     "cityweave.catalogue",
     "cityweave.climate",

@@ -41,7 +41,7 @@ class ProvenanceAdminMixin:
 
 def _set_status(request: HttpRequest, queryset: QuerySet[Any], status: str) -> int:
     """Change the publication status of the selected rows and update the search index."""
-    from cityweave.catalogue.services.library import index_after_commit
+    from cityweave.search import index_after_commit
 
     with transaction.atomic():
         changed: list[Model] = list(queryset.exclude(status=status))

@@ -191,10 +191,5 @@ class SlugRedirect(TimeStamped):
         return f"{self.old_slug} → {self.new_slug}"
 
 
-# The job table lives beside the job runner, the search index tables beside the search backend.
+# The job table lives beside the job runner.
 from cityweave.core.jobs.models import Job  # noqa: E402, F401
-from cityweave.core.search.models import (  # noqa: E402, F401
-    SearchDocument,
-    SearchFacetValue,
-    SearchText,
-)

@@ -30,8 +30,8 @@ from cityweave.cities.models import (
     Role,
 )
 from cityweave.cities.peers import TIERS, WEIGHTS
-from cityweave.core.search import InvalidSearchParams
-from cityweave.core.search.labels import country_names, facet_labels
+from cityweave.search import InvalidSearchParams
+from cityweave.search.labels import country_names, facet_labels
 from cityweave.web.facets import SHOWN, FacetGroup, FacetOption
 from cityweave.web.views import (
     HtmxHttpRequest,

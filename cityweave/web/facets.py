@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from cityweave.core.search import FACETS, SearchParams, SearchResult
+from cityweave.search import FACETS, SearchParams, SearchResult
 
 FACET_TITLES = {
     "kind": _("Kind"),

@@ -25,14 +25,14 @@ from django_htmx.middleware import HtmxDetails
 from cityweave.catalogue import selectors as catalogue
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.catalogue.services.editing import can_edit
-from cityweave.core.search import (
+from cityweave.core.selectors import item_links, slug_moved_to
+from cityweave.search import (
     InvalidSearchParams,
     SearchParams,
     parse_search_params,
     run_search,
 )
-from cityweave.core.search.labels import KIND_LABELS
-from cityweave.core.selectors import item_links, slug_moved_to
+from cityweave.search.labels import KIND_LABELS
 from cityweave.web.facets import active_chips, facet_groups, page_query, with_param
 
 

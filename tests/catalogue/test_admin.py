@@ -180,9 +180,7 @@ def test_unpublish_and_publish_actions(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     indexed: list[list[Any]] = []
-    monkeypatch.setattr(
-        "cityweave.core.search.index_objects", lambda objs: indexed.append(list(objs))
-    )
+    monkeypatch.setattr("cityweave.search.index_objects", lambda objs: indexed.append(list(objs)))
     case = objects["catalogue_case"]
     url = reverse("admin:catalogue_case_changelist")
     with django_capture_on_commit_callbacks(execute=True):
@@ -233,7 +231,7 @@ def _resource_form(resource: Resource, **extra: Any) -> dict[str, Any]:
 def test_upload_through_the_admin_extracts_text(
     admin_client: Client, objects: dict[str, Any], settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cityweave.core.search.index_objects", lambda objs: 0)
+    monkeypatch.setattr("cityweave.search.index_objects", lambda objs: 0)
     resource = objects["catalogue_resource"]
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def indexed(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
     calls: list[list[Any]] = []
     monkeypatch.setattr(
-        "cityweave.core.search.index_objects", lambda objs: calls.append(list(objs)) or 0
+        "cityweave.search.index_objects", lambda objs: calls.append(list(objs)) or 0
     )
     return calls
 

@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cityweave.catalogue.documents import DocumentError
 from cityweave.catalogue.models import Resource, ResourceType
-from cityweave.catalogue.services import library
 from cityweave.catalogue.services.library import resource_attach_file
 from tests.catalogue.test_documents import HTML, MARKDOWN, PNG, make_docx, make_pdf
 
@@ -33,7 +32,7 @@ def resource() -> Resource:
 def indexed(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
     calls: list[list[Any]] = []
     monkeypatch.setattr(
-        "cityweave.core.search.index_objects", lambda objs: calls.append(list(objs)) or 0
+        "cityweave.search.index_objects", lambda objs: calls.append(list(objs)) or 0
     )
     return calls
 
@@ -161,15 +160,3 @@ def test_keeps_the_previous_file_when_the_replacement_is_rejected(
     assert stored_files(Path(settings.MEDIA_ROOT)) == ["library/one.md"]
     row = Resource.objects.get(pk=resource.pk)
     assert (row.file_name, row.extracted_text) == ("one.md", "One")
-
-
-def test_index_after_commit_tolerates_a_missing_indexer(
-    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
-) -> None:
-    def missing(objs: Any) -> int:
-        raise ModuleNotFoundError(name="cityweave.core.search.indexing")
-
-    monkeypatch.setattr("cityweave.core.search.index_objects", missing)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        library.index_after_commit(["x"])
-    assert len(callbacks) == 1

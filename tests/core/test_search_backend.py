@@ -10,7 +10,7 @@ import pytest
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.cities.models import City
 from cityweave.core.models import Status, TaxonomyTerm
-from cityweave.core.search import (
+from cityweave.search import (
     SearchParams,
     index_objects,
     located_hits,
@@ -18,7 +18,7 @@ from cityweave.core.search import (
     remove_object,
     run_search,
 )
-from cityweave.core.search.models import SearchDocument
+from cityweave.search.models import SearchDocument
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import re
 import pytest
 from django.db import connection
 
-from cityweave.core.search import SearchParams, backends, run_search
-from cityweave.core.search.query import DOCUMENT_FACET_COLUMNS
+from cityweave.search import SearchParams, backends, run_search
+from cityweave.search.query import DOCUMENT_FACET_COLUMNS
 
 pytestmark = [
     pytest.mark.django_db,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cityweave.catalogue.models import Case
-from cityweave.core.search import SearchParams, run_search
-from cityweave.core.search.models import SearchDocument
+from cityweave.search import SearchParams, run_search
+from cityweave.search.models import SearchDocument
 
 pytestmark = pytest.mark.django_db
 

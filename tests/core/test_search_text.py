@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from cityweave.core.search import InvalidSearchParams, SearchParams, parse_search_params
-from cityweave.core.search.text import (
+from cityweave.search import InvalidSearchParams, SearchParams, parse_search_params
+from cityweave.search.text import (
     facet_token,
     fold,
     index_tokens,

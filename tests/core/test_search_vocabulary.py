@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cityweave.core.search import SearchParams, run_search
-from cityweave.core.search.plan import plan_query
-from cityweave.core.search.vocabulary import (
+from cityweave.search import SearchParams, run_search
+from cityweave.search.plan import plan_query
+from cityweave.search.vocabulary import (
     concept_token,
     concepts_of_text,
     edit_distance,

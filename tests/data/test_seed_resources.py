@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cityweave.catalogue.models import Resource
-from cityweave.core.search import SearchParams, run_search
 from cityweave.data.loaders import load_all
+from cityweave.search import SearchParams, run_search
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import translation
 
 from cityweave.catalogue.models import Case, Instrument, NbsType
-from cityweave.core.search import SearchParams, run_search
-from cityweave.core.search.documents import LabelTokens, build_case, build_instrument
-from cityweave.core.search.labels import country_name, localised_subtitle
+from cityweave.search import SearchParams, run_search
+from cityweave.search.documents import LabelTokens, build_case, build_instrument
+from cityweave.search.labels import country_name, localised_subtitle
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
-from cityweave.core.search import SearchParams, run_search
+from cityweave.search import SearchParams, run_search
 from tests.catalogue.test_documents import PNG
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from cityweave.catalogue.classification import Assignment
 from cityweave.catalogue.models import Case, CaseTerm, NbsType, TermDecision
 from cityweave.catalogue.services.editing import can_edit
-from cityweave.catalogue.services.library import index_after_commit
 from cityweave.core.models import TaxonomyTerm
 from cityweave.core.sync import Counts, sync_m2m, sync_rows
+from cityweave.search import index_after_commit
 
 TermKey = tuple[int, int | None, int | None]  # (case id, challenge id, NBS type id)
 

@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
 
-from cityweave.catalogue.services.library import index_after_commit
 from cityweave.core.text import slug_of
+from cityweave.search import index_after_commit
 
 M = TypeVar("M", bound=Model)
 

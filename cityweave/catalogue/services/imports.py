@@ -41,11 +41,12 @@ from django.utils.translation import gettext_noop, ngettext
 from cityweave.catalogue.documents import DocumentError
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.catalogue.services.editing import can_edit
-from cityweave.catalogue.services.library import index_after_commit, read_upload
+from cityweave.catalogue.services.library import read_upload
 from cityweave.catalogue.tabular import COLUMNS, MULTI_SEPARATOR, RELATED_KEYS
 from cityweave.cities.models import City
 from cityweave.core.jobs import Job, JobContext, JobError, register, submit
 from cityweave.core.models import TaxonomyTerm
+from cityweave.search import index_after_commit
 
 # Command-line names of the kinds, and the tabular kind each stands for.
 KIND_NAMES = {

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
 from pathlib import PurePath
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -18,32 +16,11 @@ from django.db import transaction
 
 from cityweave.catalogue.documents import check_size, extract_text
 from cityweave.catalogue.models import Resource
+from cityweave.search import index_after_commit
 
 logger = logging.getLogger(__name__)
 
 FILE_FIELDS = ("file", "file_name", "file_size", "file_sha256", "extracted_text", "updated_at")
-
-
-def index_after_commit(objs: Iterable[Any]) -> None:
-    """Re-index ``objs`` in the search index once the current transaction commits.
-
-    Until the search backend's indexing module is installed this is a no-op.
-    """
-    batch: Sequence[Any] = list(objs)
-    if not batch:
-        return
-
-    def index() -> None:
-        from cityweave.core import search
-
-        try:
-            search.index_objects(batch)
-        except ModuleNotFoundError as error:
-            if error.name != "cityweave.core.search.indexing":
-                raise
-            logger.warning("search indexing is not available; %d objects not indexed", len(batch))
-
-    transaction.on_commit(index)
 
 
 def read_upload(upload: UploadedFile) -> bytes:

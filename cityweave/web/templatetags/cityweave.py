@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
-from cityweave.core.search.labels import country_name as _country_name
+from cityweave.search.labels import country_name as _country_name
 
 register = template.Library()
 

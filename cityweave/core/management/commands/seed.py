@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from cityweave.core.search import rebuild_index
 from cityweave.data.loaders import load_all
+from cityweave.search import rebuild_index
 
 
 class Command(BaseCommand):

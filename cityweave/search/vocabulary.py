@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from cityweave.core.search.concepts import CONCEPTS, Concept
-from cityweave.core.search.text import FOLDED_RE, STOP_WORDS, fold, words
+from cityweave.search.concepts import CONCEPTS, Concept
+from cityweave.search.text import FOLDED_RE, STOP_WORDS, fold, words
 
 CONCEPT_PREFIX = "qq"  # no word of a text folds to it: see ``concept_token``
 

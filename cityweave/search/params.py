@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from cityweave.core.search.types import KINDS, SORTS, SearchParams
+from cityweave.search.types import KINDS, SORTS, SearchParams
 
 FACETS = (
     "kind",

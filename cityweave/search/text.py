@@ -144,6 +144,6 @@ def snippet(text: str, q: str, width: int = 220) -> str:
 def facet_token(facet: str, value: str) -> str:
     """The full-text token of one facet value: ``x<facet number>x<value as UTF-8 hex>``, a form
     no word of a text takes, so filters are full-text terms intersected by the index."""
-    from cityweave.core.search.params import FACETS
+    from cityweave.search.params import FACETS
 
     return f"x{FACETS.index(facet)}x{value.encode().hex()}"

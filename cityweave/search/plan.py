@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cityweave.core.search.text import FOLDED_RE, fold, word_forms, words
-from cityweave.core.search.vocabulary import concept_token, find_query_phrases, text_words
+from cityweave.search.text import FOLDED_RE, fold, word_forms, words
+from cityweave.search.vocabulary import concept_token, find_query_phrases, text_words
 
 MAX_GROUPS = 20
 

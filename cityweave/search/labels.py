@@ -17,7 +17,7 @@ from cityweave.catalogue.models import GovernanceLevel, InstrumentCategory, NbsT
 from cityweave.cities.models import City, MacroRegion
 from cityweave.core.models import TaxonomyTerm
 
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # The GeoNames country table shipped with the seed data (either place).
 COUNTRIES_CSVS = (
     DATA_DIR / "countries" / "geonames_countries.csv",

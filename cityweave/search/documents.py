@@ -17,12 +17,12 @@ from django.db.models import Model, Prefetch, QuerySet
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.cities.models import City, MacroRegion
 from cityweave.core.models import Status, TaxonomyTerm
-from cityweave.core.search.labels import country_name
-from cityweave.core.search.models import SearchDocument
-from cityweave.core.search.places import place_names
-from cityweave.core.search.text import fold, index_tokens
-from cityweave.core.search.types import KINDS
-from cityweave.core.search.vocabulary import concept_token, concepts_of_terms, concepts_of_text
+from cityweave.search.labels import country_name
+from cityweave.search.models import SearchDocument
+from cityweave.search.places import place_names
+from cityweave.search.text import fold, index_tokens
+from cityweave.search.types import KINDS
+from cityweave.search.vocabulary import concept_token, concepts_of_terms, concepts_of_text
 
 MAX_INDEXED_CHARS = 60_000
 SNIPPET_SOURCE_CHARS = 1_500

@@ -42,4 +42,3 @@ def place_names(geonameid: int | None) -> tuple[str, ...]:
     if not geonameid:
         return ()
     return _names_by_geonameid().get(int(geonameid), ())
-

@@ -32,7 +32,7 @@ class SearchParams:
 
     def active_filters(self) -> dict[str, tuple[str, ...] | tuple[int, ...]]:
         """The facet filters that have values, by facet name."""
-        from cityweave.core.search.params import FACETS
+        from cityweave.search.params import FACETS
 
         return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cityweave.core.search.params import FACETS, InvalidSearchParams, parse_search_params
-from cityweave.core.search.types import KINDS, FacetCount, SearchHit, SearchParams, SearchResult
+from cityweave.search.params import FACETS, InvalidSearchParams, parse_search_params
+from cityweave.search.types import KINDS, FacetCount, SearchHit, SearchParams, SearchResult
 
 __all__ = [
     "FACETS",
@@ -28,6 +28,7 @@ __all__ = [
     "SearchHit",
     "SearchParams",
     "SearchResult",
+    "index_after_commit",
     "index_objects",
     "located_hits",
     "parse_search_params",
@@ -42,21 +43,30 @@ __all__ = [
 
 def rebuild_index() -> int:
     """Rebuild the whole index from the database; returns the number of documents indexed."""
-    from cityweave.core.search import indexing
+    from cityweave.search import indexing
 
     return indexing.rebuild_index()
 
 
 def index_objects(objs: Iterable[Any]) -> int:
     """(Re)index the given objects; unpublished ones are removed. Returns documents written."""
-    from cityweave.core.search import indexing
+    from cityweave.search import indexing
 
     return indexing.index_objects(objs)
 
 
+def index_after_commit(objs: Iterable[Any]) -> None:
+    """Re-index ``objs`` once the current transaction commits (what a write service calls)."""
+    from django.db import transaction
+
+    batch = list(objs)
+    if batch:
+        transaction.on_commit(lambda: index_objects(batch))
+
+
 def remove_object(obj: Any) -> None:
     """Remove one object from the index (call after deleting or unpublishing it)."""
-    from cityweave.core.search import indexing
+    from cityweave.search import indexing
 
     indexing.remove_object(obj)
 
@@ -64,13 +74,13 @@ def remove_object(obj: Any) -> None:
 def run_search(params: SearchParams) -> SearchResult:
     """One page of hits, ranked (bm25 / ts_rank) or by kind then title when ``q`` is empty,
     with the facet counts of the result set."""
-    from cityweave.core.search import query
+    from cityweave.search import query
 
     return query.run_search(params)
 
 
 def located_hits(params: SearchParams) -> list[SearchHit]:
     """Every matching hit that has coordinates, unpaginated (for the map)."""
-    from cityweave.core.search import query
+    from cityweave.search import query
 
     return query.located_hits(params)

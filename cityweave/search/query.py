@@ -19,12 +19,12 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
-from cityweave.core.search import backends
-from cityweave.core.search.labels import facet_labels, localised_subtitle
-from cityweave.core.search.params import COLUMN_FACETS, FACETS, MULTI_VALUED_FACETS
-from cityweave.core.search.plan import QueryPlan, plan_query
-from cityweave.core.search.text import facet_token, fold, snippet, word_forms, words
-from cityweave.core.search.types import FacetCount, SearchHit, SearchParams, SearchResult
+from cityweave.search import backends
+from cityweave.search.labels import facet_labels, localised_subtitle
+from cityweave.search.params import COLUMN_FACETS, FACETS, MULTI_VALUED_FACETS
+from cityweave.search.plan import QueryPlan, plan_query
+from cityweave.search.text import facet_token, fold, snippet, word_forms, words
+from cityweave.search.types import FacetCount, SearchHit, SearchParams, SearchResult
 
 DOC = backends.DOC_TABLE
 TEXT = backends.TEXT_TABLE

@@ -1,9 +1,12 @@
-"""The search index tables: one denormalised document per published item, and its multi-valued
+"""The search index tables: one denormalised document per published item, its multi-valued
 facet values, and its indexed text in a table of its own, so that reading documents for facet
-counts never reads their text. The full-text part is backend-specific and created by migration
-0002: an FTS5 table ``core_searchtext_fts`` over ``core_searchtext`` on SQLite, a generated
-``search_vector`` tsvector column with a GIN index on PostgreSQL. Both read ``title_tokens`` and
-``body_tokens``, the output of ``cityweave.core.search.text.index_tokens``."""
+counts never reads their text. The full-text part is backend-specific and created by core's
+migration 0002: an FTS5 table ``core_searchtext_fts`` over ``core_searchtext`` on SQLite, a
+generated ``search_vector`` tsvector column with a GIN index on PostgreSQL. Both read
+``title_tokens`` and ``body_tokens``, the output of ``cityweave.search.text.index_tokens``.
+
+The tables keep the names they had when search lived in ``core``: moving the models to this
+app changed Django's state only (migration ``search.0001``)."""
 
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ class SearchDocument(models.Model):
     longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
-        app_label = "core"
+        app_label = "search"
+        db_table = "core_searchdocument"
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")
         ]
@@ -59,7 +63,8 @@ class SearchText(models.Model):
     snippet_source = models.TextField(blank=True)
 
     class Meta:
-        app_label = "core"
+        app_label = "search"
+        db_table = "core_searchtext"
 
     def __str__(self) -> str:
         return f"text of {self.document_id}"
@@ -75,7 +80,8 @@ class SearchFacetValue(models.Model):
     value = models.CharField(max_length=220)
 
     class Meta:
-        app_label = "core"
+        app_label = "search"
+        db_table = "core_searchfacetvalue"
         indexes = [
             models.Index(fields=["facet", "value", "document"], name="search_facet_value_idx"),
             models.Index(fields=["document", "facet", "value"], name="search_facet_document_idx"),

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from cityweave.catalogue.models import Case, Instrument, NbsType, Resource
 from cityweave.core.models import TaxonomyTerm
-from cityweave.core.search import backends
-from cityweave.core.search.documents import (
+from cityweave.search import backends
+from cityweave.search.documents import (
     BUILDERS,
     BuiltDocument,
     LabelTokens,
@@ -19,10 +19,10 @@ from cityweave.core.search.documents import (
     is_indexable,
     kind_of,
 )
-from cityweave.core.search.models import SearchDocument, SearchFacetValue, SearchText
-from cityweave.core.search.params import COLUMN_FACETS
-from cityweave.core.search.query import index_changed
-from cityweave.core.search.text import facet_token
+from cityweave.search.models import SearchDocument, SearchFacetValue, SearchText
+from cityweave.search.params import COLUMN_FACETS
+from cityweave.search.query import index_changed
+from cityweave.search.text import facet_token
 
 BATCH_SIZE = 2_000
 
