@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cityweave.cities.models import Network, Role
-from cityweave.core.search import InvalidSearchParams, parse_search_params
-from cityweave.core.search.params import filter_values
+from cityweave.search import InvalidSearchParams, parse_search_params
+from cityweave.search.params import filter_values
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from cityweave.core.search.params import (
+from cityweave.exchange.models import EventKind, TransferStage
+from cityweave.exchange.selectors import EventFilters, TransferFilters
+from cityweave.search.params import (
     SLUG_RE,
     InvalidSearchParams,
     param_value,
     param_values,
 )
-from cityweave.exchange.models import EventKind, TransferStage
-from cityweave.exchange.selectors import EventFilters, TransferFilters
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_VALUES = 50
