@@ -219,7 +219,11 @@ def main() -> None:
         f"{'backend':<24}{'docs':>9}{'faceted p50':>13}{'p95':>8}{'bare p50':>10}{'p95':>8}"
         f"{'p95 ratio':>11}{'index s':>9}"
     )
-    lines = [f"{args.cases:,} generated cases, 50 queries x {args.rounds} rounds, ms", header]
+    lines = [
+        f"{args.cases:,} generated cases, {len(judged_queries())} judged queries "
+        f"x {args.rounds} rounds, ms",
+        header,
+    ]
     for r in results:
         ratio = r["faceted_p95"] / r["bare_p95"] if r["bare_p95"] else float("nan")
         lines.append(
