@@ -395,29 +395,32 @@ def _phrase_in(query_words: tuple[str, ...], text: str) -> bool:
 
 def _rerank(query: _Query, ids: list[int]) -> list[int]:
     """The first matches in the order both databases share: most query groups held, the query
-    as a phrase in the title (then in the text), most groups in the title, then the database's
-    rank (the order of ``ids``)."""
+    as a phrase in the title (then in the text), most groups in the title, a city the query
+    names, then the database's rank (the order of ``ids``)."""
     if len(ids) < 2:
         return ids
     rows = _fetch(
-        f"SELECT d.id, d.title, t.title_tokens, t.body_tokens, t.snippet_source FROM {DOC} d "
+        f"SELECT d.id, d.kind, d.title, t.title_tokens, t.body_tokens, t.snippet_source "
+        f"FROM {DOC} d "
         f"JOIN {TEXT} t ON t.document_id = d.id WHERE d.id IN ({_in(ids)})",
         ids,
     )
     groups = [set(group) for group in query.groups]
     words_ = query.plan.words
-    keys: dict[int, tuple[int, int, int]] = {}
-    for document_id, title, title_tokens, body_tokens, snippet_source in rows:
+    keys: dict[int, tuple[int, int, int, int]] = {}
+    for document_id, kind, title, title_tokens, body_tokens, snippet_source in rows:
         in_title = set(title_tokens.split())
         held = in_title | set(body_tokens.split())
         phrase = 2 if _phrase_in(words_, title) else 1 if _phrase_in(words_, snippet_source) else 0
         keys[document_id] = (
             -sum(1 for g in groups if g & held),
             -phrase,
-            -sum(1 for g in groups if g & in_title),
+            -(in_title_groups := sum(1 for g in groups if g & in_title)),
+            # A city named by the query comes before the cases that name it ("Lisboa").
+            -1 if kind == "city" and in_title_groups else 0,
         )
     position = {document_id: n for n, document_id in enumerate(ids)}
-    return sorted(ids, key=lambda i: (*keys.get(i, (0, 0, 0)), position[i]))
+    return sorted(ids, key=lambda i: (*keys.get(i, (0, 0, 0, 0)), position[i]))
 
 
 def run_search(params: SearchParams) -> SearchResult:
