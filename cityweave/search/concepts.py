@@ -14,7 +14,7 @@ concept's phrases rather than adding near-duplicates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,6 @@ class Concept:
     phrases: dict[str, tuple[str, ...]]
     nbs_types: tuple[str, ...] = ()
     challenges: tuple[str, ...] = ()
-    # Phrases that only match as a whole word sequence of the query, never in a record's text
-    # ("dry" in a record is too loose; "dry periods" in a query is the concept).
-    query_only: tuple[str, ...] = field(default=())
-
-    def all_phrases(self) -> tuple[str, ...]:
-        return tuple(p for phrases in self.phrases.values() for p in phrases)
 
 
 def _c(

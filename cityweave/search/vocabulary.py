@@ -96,7 +96,7 @@ INFLECTIONS = frozenset(
 ) | {""}
 
 
-def _word_matches(phrase_word: Word, word: Word, language: str) -> bool:
+def _word_matches(phrase_word: Word, word: Word) -> bool:
     a, b = phrase_word.folded, word.folded
     if a == b:
         return True
@@ -161,7 +161,7 @@ def find_phrases(text_or_words: str | Sequence[Word]) -> list[Found]:
         for phrase in index.get(seq[i].folded[:3], ()):
             n = len(phrase.words)
             if i + n <= len(seq) and all(
-                _word_matches(pw, seq[i + k], phrase.language) for k, pw in enumerate(phrase.words)
+                _word_matches(pw, seq[i + k]) for k, pw in enumerate(phrase.words)
             ):
                 match = Found(phrase, i, i + n)
                 break
